@@ -13,6 +13,7 @@ export {
   PG_HEAD,
   ZONE_BYTES_PER_PAGE,
   Zone,
+  pageState,
 } from "./zone.js";
 export { PHYS_BYTES_PER_PAGE, PhysMem } from "./phys-mem.js";
 export { WATERMARK_SCALE_FACTOR, minFreeKbytes, zoneWatermarks } from "./watermarks.js";

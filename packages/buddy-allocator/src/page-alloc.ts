@@ -7,7 +7,7 @@ import { MAX_PAGE_ORDER, NO_PAGE, PAGE_SHIFT, PAGE_SIZE, bug, getOrder } from "@
 import type { PageAllocatorPort, ZoneView, ZonesViewPort } from "@mmsim/mm-types";
 import { PHYS_BYTES_PER_PAGE, PhysMem } from "./phys-mem.js";
 import { minFreeKbytes, zoneWatermarks } from "./watermarks.js";
-import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW, PG_BUDDY, PG_HEAD, ZONE_BYTES_PER_PAGE, Zone, hex } from "./zone.js";
+import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW, PG_BUDDY, PG_HEAD, ZONE_BYTES_PER_PAGE, Zone, hex, pageState } from "./zone.js";
 
 /** One zone of a node layout: its name and size in pages, zones laid out from pfn `firstPfn` upward. */
 export interface ZoneSpec {
@@ -97,12 +97,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
         continue;
       }
       const pfn = z.rmqueueSmallest(order);
-      if (pfn < 0) continue;
-      const i = pfn - z.zoneStartPfn;
-      z.flags[i] = PG_HEAD;
-      z.order[i] = order;
-      z.refcount[i] = 1;
-      return pfn;
+      if (pfn >= 0) return pfn;
     }
     return NO_PAGE;
   }
@@ -115,21 +110,30 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
   freePages(pfn: number, order: number): void {
     const z = this.zoneOf(pfn);
     const i = pfn - z.zoneStartPfn;
-    this.checkAllocatedHead(z, i, pfn, "freePages");
-    if (z.order[i] !== order) bug(`freePages: pfn ${hex(pfn)} was allocated at order ${z.order[i]}, freed at order ${order}`);
+    if (z.state[i] !== pageState(PG_HEAD, order) || z.refcount[i]! < 1) this.misuse(z, i, pfn, order, "freePages");
     if (--z.refcount[i]! === 0) {
-      z.flags[i] = 0;
+      z.state[i] = 0;
       z.freeOnePage(pfn, order, false);
       return;
     }
-    z.order[i] = 0;
+    z.state[i] = pageState(PG_HEAD, 0);
     for (let o = order; o-- > 0; ) z.freeOnePage(pfn + (1 << o), o, false);
   }
 
+  /** Throws the KernelBug that explains why page index `i` can't be freed or referenced at `order` (-1: any). */
+  private misuse(z: Zone, i: number, pfn: number, order: number, who: string): never {
+    const kind = z.kindAt(i);
+    if (kind === PG_BUDDY) bug(`${who}: pfn ${hex(pfn)} is already free (double free)`);
+    if (kind !== PG_HEAD || z.refcount[i]! < 1) {
+      const block = z.freeBlockContaining(pfn);
+      if (block !== null) bug(`${who}: pfn ${hex(pfn)} is free (inside the free block at ${hex(block.pfn)}, order ${block.order})`);
+      bug(`${who}: pfn ${hex(pfn)} is not the head of an allocated block (refcount ${z.refcount[i]})`);
+    }
+    return bug(`${who}: pfn ${hex(pfn)} was allocated at order ${z.orderAt(i)}, ${who === "freePages" ? "freed" : "used"} at order ${order}`);
+  }
+
   private checkAllocatedHead(z: Zone, i: number, pfn: number, who: string): void {
-    const f = z.flags[i];
-    if (f === PG_BUDDY) bug(`${who}: pfn ${hex(pfn)} is already free (double free)`);
-    if (f !== PG_HEAD || z.refcount[i]! < 1) bug(`${who}: pfn ${hex(pfn)} is not the head of an allocated block (refcount ${z.refcount[i]})`);
+    if (z.kindAt(i) !== PG_HEAD || z.refcount[i]! < 1) this.misuse(z, i, pfn, -1, who);
   }
 
   /**
@@ -139,12 +143,11 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
   splitPage(pfn: number, order: number): void {
     const z = this.zoneOf(pfn);
     const i = pfn - z.zoneStartPfn;
-    this.checkAllocatedHead(z, i, pfn, "splitPage");
-    if (z.order[i] !== order) bug(`splitPage: pfn ${hex(pfn)} was allocated at order ${z.order[i]}, split at order ${order}`);
-    z.order[i] = 0;
+    if (z.state[i] !== pageState(PG_HEAD, order) || z.refcount[i]! < 1) this.misuse(z, i, pfn, order, "splitPage");
+    const single = pageState(PG_HEAD, 0);
+    z.state[i] = single;
     for (let t = i + 1; t < i + (1 << order); t++) {
-      z.flags[t] = PG_HEAD;
-      z.order[t] = 0;
+      z.state[t] = single;
       z.refcount[t] = 1;
     }
   }
@@ -173,10 +176,9 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     for (let p = keep; p < have; p++) {
       const z = this.zoneOf(pfn + p);
       const i = pfn + p - z.zoneStartPfn;
-      this.checkAllocatedHead(z, i, pfn + p, "trimExcess");
-      if (z.order[i] !== 0) bug(`trimExcess: pfn ${hex(pfn + p)} is not an order-0 page (split it first)`);
+      if (z.state[i] !== pageState(PG_HEAD, 0) || z.refcount[i]! < 1) this.misuse(z, i, pfn + p, 0, "trimExcess");
       if (--z.refcount[i]! !== 0) continue;
-      z.flags[i] = 0;
+      z.state[i] = 0;
       z.freeOnePage(pfn + p, 0, true);
     }
   }
@@ -202,8 +204,9 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     this.checkAllocatedHead(z, i, pfn, "putPage");
     const left = --z.refcount[i]!;
     if (left === 0) {
-      z.flags[i] = 0;
-      z.freeOnePage(pfn, z.order[i]!, false);
+      const order = z.orderAt(i);
+      z.state[i] = 0;
+      z.freeOnePage(pfn, order, false);
     }
     return left;
   }

@@ -3,23 +3,28 @@
  * Linux: struct zone and struct free_area (include/linux/mmzone.h); __rmqueue_smallest(), expand(),
  * __free_one_page(), buddy_merge_likely() and __zone_watermark_ok() in mm/page_alloc.c.
  *
- * Pages are addressed by absolute pfn; arrays are indexed by pfn - zoneStartPfn. Free lists are
- * doubly linked through `next`/`prev` so that any block is removed in O(1), as list_del() does.
- * Per-CPU page lists and migrate types are not modelled: every free page is on a buddy list, so
- * buddyinfo is exact.
+ * Pages are addressed by absolute pfn; arrays are indexed by pfn - zoneStartPfn. Each free list is a
+ * circular doubly linked list through `next`/`prev` with a sentinel slot per order after the pages,
+ * so any block is removed in O(1) without branches, as list_del() does. Per-CPU page lists and
+ * migrate types are not modelled: every free page is on a buddy list, so buddyinfo is exact.
  */
 import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, bug } from "@mmsim/mm-types";
 import type { Watermarks } from "./watermarks.js";
 
-/** Page flag: head of a free block; `order` holds its order. Linux: PageBuddy + page_private. */
+/** Page kind: head of a free block. Linux: PageBuddy, with the order in page_private. */
 export const PG_BUDDY = 1;
-/** Page flag: head of an allocated block; `order` holds the order it was allocated at. */
+/** Page kind: head of an allocated block (its allocation order is kept). */
 export const PG_HEAD = 2;
+const KIND_MASK = 3;
+const ORDER_SHIFT = 2;
 
-const NIL = -1;
+/** The state byte of a page: its kind (PG_BUDDY, PG_HEAD, or 0 inside a block) and its order. */
+export function pageState(kind: number, order: number): number {
+  return kind | (order << ORDER_SHIFT);
+}
 
-/** Host bytes of metadata per simulated page held by a Zone (flags, order, refcount, next, prev). */
-export const ZONE_BYTES_PER_PAGE = 1 + 1 + 4 + 4 + 4;
+/** Host bytes of metadata per simulated page held by a Zone (state, refcount, next, prev). */
+export const ZONE_BYTES_PER_PAGE = 1 + 4 + 4 + 4;
 
 /** Watermark selectors for allocation. Linux: ALLOC_WMARK_MIN/LOW/HIGH, ALLOC_NO_WATERMARKS. */
 export const ALLOC_WMARK_MIN = 0;
@@ -33,18 +38,15 @@ export class Zone {
   readonly nodeId = 0;
   readonly zoneStartPfn: number;
   readonly spannedPages: number;
-  /** Per-page flags (PG_BUDDY, PG_HEAD). */
-  readonly flags: Uint8Array;
-  /** Per-page order: of the free block (PG_BUDDY) or allocation (PG_HEAD) it heads. */
-  readonly order: Uint8Array;
+  /** Per-page state byte: kind in the low bits, order above (see pageState). */
+  readonly state: Uint8Array;
   /** Per-page reference count. Linux: page->_refcount. */
   readonly refcount: Int32Array;
+  /** List links; slots spannedPages + order are the sentinels of the order's free list. */
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  private readonly head = new Int32Array(NR_PAGE_ORDERS).fill(NIL);
-  private readonly tail = new Int32Array(NR_PAGE_ORDERS).fill(NIL);
   /** Free blocks per order. Linux: free_area[order].nr_free. */
-  readonly nrFree = new Float64Array(NR_PAGE_ORDERS);
+  readonly nrFree = new Int32Array(NR_PAGE_ORDERS);
   /** Free pages. Linux: NR_FREE_PAGES. */
   freePages = 0;
   /** Pages handed to the buddy allocator at boot. Linux: zone_managed_pages(). */
@@ -53,20 +55,34 @@ export class Zone {
 
   constructor(name: string, zoneStartPfn: number, spannedPages: number) {
     if (!Number.isInteger(zoneStartPfn) || zoneStartPfn < 0) bug(`zone ${name}: start pfn ${zoneStartPfn} is not a non-negative integer`);
-    if (!Number.isInteger(spannedPages) || spannedPages < 1) bug(`zone ${name}: ${spannedPages} pages is not a positive integer`);
+    if (!Number.isInteger(spannedPages) || spannedPages < 1 || spannedPages > 2 ** 31 - 64)
+      bug(`zone ${name}: ${spannedPages} pages is not a positive integer below 2^31`);
     this.name = name;
     this.zoneStartPfn = zoneStartPfn;
     this.spannedPages = spannedPages;
-    this.flags = new Uint8Array(spannedPages);
-    this.order = new Uint8Array(spannedPages);
+    this.state = new Uint8Array(spannedPages);
     this.refcount = new Int32Array(spannedPages);
-    this.next = new Int32Array(spannedPages);
-    this.prev = new Int32Array(spannedPages);
+    this.next = new Int32Array(spannedPages + NR_PAGE_ORDERS);
+    this.prev = new Int32Array(spannedPages + NR_PAGE_ORDERS);
+    for (let o = 0; o < NR_PAGE_ORDERS; o++) {
+      this.next[spannedPages + o] = spannedPages + o;
+      this.prev[spannedPages + o] = spannedPages + o;
+    }
   }
 
   /** True when `pfn` lies inside this zone. Linux: zone_spans_pfn(). */
   spansPfn(pfn: number): boolean {
     return pfn >= this.zoneStartPfn && pfn < this.zoneStartPfn + this.spannedPages;
+  }
+
+  /** Kind of the page at index `i`: PG_BUDDY, PG_HEAD or 0. */
+  kindAt(i: number): number {
+    return this.state[i]! & KIND_MASK;
+  }
+
+  /** Order kept in the state of the page at index `i`. */
+  orderAt(i: number): number {
+    return this.state[i]! >> ORDER_SHIFT;
   }
 
   /**
@@ -87,35 +103,35 @@ export class Zone {
   }
 
   private addToFreeList(i: number, order: number, toTail: boolean): void {
-    this.flags[i] = PG_BUDDY;
-    this.order[i] = order;
+    const next = this.next;
+    const prev = this.prev;
+    const s = this.spannedPages + order;
+    this.state[i] = PG_BUDDY | (order << ORDER_SHIFT);
     if (toTail) {
-      const t = this.tail[order]!;
-      this.prev[i] = t;
-      this.next[i] = NIL;
-      if (t === NIL) this.head[order] = i;
-      else this.next[t] = i;
-      this.tail[order] = i;
+      const t = prev[s]!;
+      prev[i] = t;
+      next[i] = s;
+      next[t] = i;
+      prev[s] = i;
     } else {
-      const h = this.head[order]!;
-      this.next[i] = h;
-      this.prev[i] = NIL;
-      if (h === NIL) this.tail[order] = i;
-      else this.prev[h] = i;
-      this.head[order] = i;
+      const h = next[s]!;
+      next[i] = h;
+      prev[i] = s;
+      prev[h] = i;
+      next[s] = i;
     }
     this.nrFree[order]!++;
     this.freePages += 1 << order;
   }
 
   private delFromFreeList(i: number, order: number): void {
-    const n = this.next[i]!;
-    const p = this.prev[i]!;
-    if (p === NIL) this.head[order] = n;
-    else this.next[p] = n;
-    if (n === NIL) this.tail[order] = p;
-    else this.prev[n] = p;
-    this.flags[i] = 0;
+    const next = this.next;
+    const prev = this.prev;
+    const n = next[i]!;
+    const p = prev[i]!;
+    next[p] = n;
+    prev[n] = p;
+    this.state[i] = 0;
     this.nrFree[order]!--;
     this.freePages -= 1 << order;
   }
@@ -123,7 +139,7 @@ export class Zone {
   /** True when the block at `pfn` is free at exactly `order`. Linux: page_is_buddy(). */
   isFreeBuddy(pfn: number, order: number): boolean {
     const i = pfn - this.zoneStartPfn;
-    return i >= 0 && i < this.spannedPages && this.flags[i] === PG_BUDDY && this.order[i] === order;
+    return i >= 0 && i < this.spannedPages && this.state[i] === (PG_BUDDY | (order << ORDER_SHIFT));
   }
 
   /**
@@ -139,15 +155,19 @@ export class Zone {
   }
 
   /**
-   * Takes the first block of the smallest order ≥ `order` and splits it down, giving back the upper
-   * halves. Returns the pfn of the lowest sub-block, or -1. Linux: __rmqueue_smallest() + expand().
+   * Takes the first block of the smallest order ≥ `order`, splits it down giving back the upper
+   * halves, and marks the result allocated with refcount 1. Returns its pfn, or -1.
+   * Linux: __rmqueue_smallest() + expand() + prep_new_page().
    */
   rmqueueSmallest(order: number): number {
+    const sentinels = this.spannedPages;
     for (let current = order; current <= MAX_PAGE_ORDER; current++) {
-      const i = this.head[current]!;
-      if (i === NIL) continue;
+      const i = this.next[sentinels + current]!;
+      if (i === sentinels + current) continue;
       this.delFromFreeList(i, current);
       this.expand(i, order, current);
+      this.state[i] = PG_HEAD | (order << ORDER_SHIFT);
+      this.refcount[i] = 1;
       return this.zoneStartPfn + i;
     }
     return -1;
@@ -170,11 +190,13 @@ export class Zone {
    */
   freeOnePage(pfn: number, order: number, toTail: boolean): void {
     const start = this.zoneStartPfn;
+    const spanned = this.spannedPages;
+    const state = this.state;
     let buddyPfn = 0;
     while (order < MAX_PAGE_ORDER) {
       buddyPfn = pfn ^ (1 << order);
       const b = buddyPfn - start;
-      if (b < 0 || b >= this.spannedPages || this.flags[b] !== PG_BUDDY || this.order[b] !== order) break;
+      if (b < 0 || b >= spanned || state[b] !== (PG_BUDDY | (order << ORDER_SHIFT))) break;
       this.delFromFreeList(b, order);
       pfn &= buddyPfn;
       order++;
@@ -186,10 +208,25 @@ export class Zone {
     this.addToFreeList(pfn - start, order, toTail);
   }
 
+  /** The free block that contains `pfn`, or null when the page is allocated. For error messages. */
+  freeBlockContaining(pfn: number): { pfn: number; order: number } | null {
+    for (let o = 0; o <= MAX_PAGE_ORDER; o++) {
+      const head = pfn - (pfn % (1 << o));
+      const i = head - this.zoneStartPfn;
+      if (i < 0) break;
+      const kind = this.kindAt(i);
+      const order = this.orderAt(i);
+      if (kind === PG_BUDDY && order >= o) return pfn < head + (1 << order) ? { pfn: head, order } : null;
+      if (kind === PG_HEAD) return null;
+    }
+    return null;
+  }
+
   /** The pfns of the free blocks of `order`, head first (for tests and diagrams). */
   freeList(order: number): number[] {
     const out: number[] = [];
-    for (let i = this.head[order]!; i !== NIL; i = this.next[i]!) out.push(this.zoneStartPfn + i);
+    const s = this.spannedPages + order;
+    for (let i = this.next[s]!; i !== s; i = this.next[i]!) out.push(this.zoneStartPfn + i);
     return out;
   }
 
@@ -203,13 +240,13 @@ export class Zone {
     let i = 0;
     while (i < this.spannedPages) {
       const pfn = this.zoneStartPfn + i;
-      const f = this.flags[i]!;
-      const o = this.order[i]!;
-      if (f !== PG_BUDDY && f !== PG_HEAD) bug(`zone ${this.name}: pfn ${hex(pfn)} is neither free nor allocated`);
+      const kind = this.kindAt(i);
+      const o = this.orderAt(i);
+      if (kind !== PG_BUDDY && kind !== PG_HEAD) bug(`zone ${this.name}: pfn ${hex(pfn)} is neither free nor allocated`);
       if (o > MAX_PAGE_ORDER) bug(`zone ${this.name}: pfn ${hex(pfn)} has order ${o} > MAX_PAGE_ORDER`);
       if (pfn % (1 << o) !== 0) bug(`zone ${this.name}: block at pfn ${hex(pfn)} is not aligned to its order ${o}`);
       if (i + (1 << o) > this.spannedPages) bug(`zone ${this.name}: block at pfn ${hex(pfn)} order ${o} runs past the zone`);
-      if (f === PG_BUDDY) {
+      if (kind === PG_BUDDY) {
         if (this.refcount[i] !== 0) bug(`zone ${this.name}: free pfn ${hex(pfn)} has refcount ${this.refcount[i]}`);
         if (o < MAX_PAGE_ORDER && this.isFreeBuddy(pfn ^ (1 << o), o))
           bug(`zone ${this.name}: free buddies ${hex(pfn)} and ${hex(pfn ^ (1 << o))} at order ${o} were not merged`);
@@ -219,7 +256,7 @@ export class Zone {
         bug(`zone ${this.name}: allocated pfn ${hex(pfn)} has refcount ${this.refcount[i]}`);
       }
       for (let t = i + 1; t < i + (1 << o); t++) {
-        if (this.flags[t] !== 0 || this.refcount[t] !== 0)
+        if (this.state[t] !== 0 || this.refcount[t] !== 0)
           bug(`zone ${this.name}: pfn ${hex(this.zoneStartPfn + t)} inside the block at ${hex(pfn)} order ${o} has its own state`);
       }
       i += 1 << o;
@@ -230,16 +267,17 @@ export class Zone {
 
   private assertFreeListValid(order: number, expected: number): void {
     if (this.nrFree[order] !== expected) bug(`zone ${this.name}: nr_free[${order}] = ${this.nrFree[order]} but ${expected} free blocks`);
+    const s = this.spannedPages + order;
     let n = 0;
-    let prev = NIL;
-    for (let i = this.head[order]!; i !== NIL; i = this.next[i]!) {
+    let prev = s;
+    for (let i = this.next[s]!; i !== s; i = this.next[i]!) {
       if (++n > expected) bug(`zone ${this.name}: free list of order ${order} is longer than nr_free (a cycle?)`);
       if (this.prev[i] !== prev) bug(`zone ${this.name}: free list of order ${order}: bad prev link at pfn ${hex(this.zoneStartPfn + i)}`);
-      if (this.flags[i] !== PG_BUDDY || this.order[i] !== order)
+      if (this.state[i] !== pageState(PG_BUDDY, order))
         bug(`zone ${this.name}: pfn ${hex(this.zoneStartPfn + i)} is on the order-${order} list but not a free block of that order`);
       prev = i;
     }
-    if (this.tail[order] !== prev) bug(`zone ${this.name}: free list of order ${order}: tail pointer is stale`);
+    if (this.prev[s] !== prev) bug(`zone ${this.name}: free list of order ${order}: tail link is stale`);
     if (n !== expected) bug(`zone ${this.name}: free list of order ${order} holds ${n} blocks, nr_free says ${expected}`);
   }
 }
