@@ -11,10 +11,13 @@ export {
   ALLOC_WMARK_MIN,
   PG_BUDDY,
   PG_HEAD,
+  PG_PCP,
   ZONE_BYTES_PER_PAGE,
   Zone,
+  defaultPcpSettings,
   pageState,
 } from "./zone.js";
+export type { PcpSettings } from "./zone.js";
 export { PHYS_BYTES_PER_PAGE, PhysMem } from "./phys-mem.js";
 export { WATERMARK_SCALE_FACTOR, minFreeKbytes, zoneWatermarks } from "./watermarks.js";
 export type { Watermarks } from "./watermarks.js";

@@ -7,7 +7,8 @@ import { MAX_PAGE_ORDER, NO_PAGE, PAGE_SHIFT, PAGE_SIZE, bug, getOrder } from "@
 import type { PageAllocatorPort, ZoneView, ZonesViewPort } from "@mmsim/mm-types";
 import { PHYS_BYTES_PER_PAGE, PhysMem } from "./phys-mem.js";
 import { minFreeKbytes, zoneWatermarks } from "./watermarks.js";
-import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW, PG_BUDDY, PG_HEAD, ZONE_BYTES_PER_PAGE, Zone, hex, pageState } from "./zone.js";
+import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW, PG_BUDDY, PG_HEAD, PG_PCP, ZONE_BYTES_PER_PAGE, Zone, defaultPcpSettings, hex, pageState } from "./zone.js";
+import type { PcpSettings } from "./zone.js";
 
 /** One zone of a node layout: its name and size in pages, zones laid out from pfn `firstPfn` upward. */
 export interface ZoneSpec {
@@ -25,6 +26,11 @@ export interface BuddyAllocatorOptions {
   readonly firstPfn?: number;
   /** vm.min_free_kbytes; default as Linux computes it from the node's size. */
   readonly minFreeKbytes?: number;
+  /**
+   * Per-CPU page lists for order-0 pages: true for Linux's sizes, explicit settings, or false
+   * (default) so that every free page sits on a buddy list and /proc/buddyinfo is exact.
+   */
+  readonly pcp?: boolean | PcpSettings;
 }
 
 /**
@@ -60,6 +66,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     for (const z of this.zones) z.freeAllBootMemory();
     this.minFreeKbytes = opts.minFreeKbytes ?? minFreeKbytes(this.nrPages);
     this.setWatermarks();
+    if (opts.pcp) for (const z of this.zones) z.setPcp(opts.pcp === true ? defaultPcpSettings(z.managedPages) : opts.pcp);
     this.highestZone = this.zones.length - 1;
     this.lastZone = this.zones[this.highestZone]!;
   }
@@ -91,12 +98,8 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (!(order >= 0 && order <= MAX_PAGE_ORDER)) return NO_PAGE;
     for (let zi = this.highestZone; zi >= 0; zi--) {
       const z = this.zones[zi]!;
-      if (allocFlags & ALLOC_NO_WATERMARKS) {
-        if (z.freePages < 1 << order) continue;
-      } else if (!z.isWatermarkOk(order, markOf(z, allocFlags))) {
-        continue;
-      }
-      const pfn = z.rmqueueSmallest(order);
+      if (!(allocFlags & ALLOC_NO_WATERMARKS) && !z.isWatermarkOk(order, markOf(z, allocFlags))) continue;
+      const pfn = order === 0 && z.pcp.batch > 0 ? z.rmqueuePcp() : z.rmqueueSmallest(order);
       if (pfn >= 0) return pfn;
     }
     return NO_PAGE;
@@ -113,7 +116,8 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (z.state[i] !== pageState(PG_HEAD, order) || z.refcount[i]! < 1) this.misuse(z, i, pfn, order, "freePages");
     if (--z.refcount[i]! === 0) {
       z.state[i] = 0;
-      z.freeOnePage(pfn, order, false);
+      if (order === 0 && z.pcp.batch > 0) z.freePcp(pfn);
+      else z.freeOnePage(pfn, order, false);
       return;
     }
     z.state[i] = pageState(PG_HEAD, 0);
@@ -124,6 +128,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
   private misuse(z: Zone, i: number, pfn: number, order: number, who: string): never {
     const kind = z.kindAt(i);
     if (kind === PG_BUDDY) bug(`${who}: pfn ${hex(pfn)} is already free (double free)`);
+    if (kind === PG_PCP) bug(`${who}: pfn ${hex(pfn)} is already free (double free; it is on the per-CPU list)`);
     if (kind !== PG_HEAD || z.refcount[i]! < 1) {
       const block = z.freeBlockContaining(pfn);
       if (block !== null) bug(`${who}: pfn ${hex(pfn)} is free (inside the free block at ${hex(block.pfn)}, order ${block.order})`);
@@ -206,7 +211,8 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (left === 0) {
       const order = z.orderAt(i);
       z.state[i] = 0;
-      z.freeOnePage(pfn, order, false);
+      if (order === 0 && z.pcp.batch > 0) z.freePcp(pfn);
+      else z.freeOnePage(pfn, order, false);
     }
     return left;
   }
@@ -217,7 +223,19 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     return z.refcount[pfn - z.zoneStartPfn]!;
   }
 
-  /** Free pages over all zones. */
+  /** Pages parked on the per-CPU lists: free, but not counted in freePagesCount(), as in Linux. */
+  pcpPagesCount(): number {
+    let n = 0;
+    for (const z of this.zones) n += z.pcpCount;
+    return n;
+  }
+
+  /** Returns every per-CPU page to the buddy lists. Linux: drain_all_pages(). */
+  drainPages(): void {
+    for (const z of this.zones) z.drainPcp();
+  }
+
+  /** Free pages over all zones (per-CPU pages excluded, as NR_FREE_PAGES excludes them). */
   freePagesCount(): number {
     let n = 0;
     for (const z of this.zones) n += z.freePages;

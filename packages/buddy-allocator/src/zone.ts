@@ -15,12 +15,36 @@ import type { Watermarks } from "./watermarks.js";
 export const PG_BUDDY = 1;
 /** Page kind: head of an allocated block (its allocation order is kept). */
 export const PG_HEAD = 2;
+/** Page kind: a free order-0 page parked on the zone's per-CPU list, not on a buddy list. */
+export const PG_PCP = 3;
 const KIND_MASK = 3;
 const ORDER_SHIFT = 2;
 
 /** The state byte of a page: its kind (PG_BUDDY, PG_HEAD, or 0 inside a block) and its order. */
 export function pageState(kind: number, order: number): number {
   return kind | (order << ORDER_SHIFT);
+}
+
+/**
+ * Per-CPU page list settings: `batch` pages move between the list and the buddy lists at a time;
+ * the list is drained by a batch when it reaches `high`. Linux: struct per_cpu_pages.
+ */
+export interface PcpSettings {
+  readonly batch: number;
+  readonly high: number;
+}
+
+/**
+ * The per-CPU list settings Linux derives from a zone's size: batch from zone_batchsize()
+ * (6.12: a quarter of managed/1024 capped at 256 pages, rounded down to 2^n - 1), high = 6 × batch
+ * as the 2.6 kernels set it (pageset_set_batch()).
+ */
+export function defaultPcpSettings(managedPages: number): PcpSettings {
+  let batch = Math.min(Math.floor(managedPages / 1024), 256);
+  batch = Math.max(1, Math.floor(batch / 4));
+  batch = 2 ** Math.floor(Math.log2(batch + Math.floor(batch / 2))) - 1;
+  batch = Math.max(batch, 1);
+  return { batch, high: 6 * batch };
 }
 
 /** Host bytes of metadata per simulated page held by a Zone (state, refcount, next, prev). */
@@ -52,6 +76,13 @@ export class Zone {
   /** Pages handed to the buddy allocator at boot. Linux: zone_managed_pages(). */
   managedPages = 0;
   watermarks: Watermarks = { min: 0, low: 0, high: 0 };
+  /** Per-CPU list of free order-0 pages (a ring of page indices, head first); empty when disabled. */
+  private pcpRing = new Int32Array(0);
+  private pcpHead = 0;
+  /** Pages on the per-CPU list. Linux: per_cpu_pages.count. */
+  pcpCount = 0;
+  /** Per-CPU list settings; batch 0 means the list is disabled and every free goes to the buddy lists. */
+  pcp: PcpSettings = { batch: 0, high: 0 };
 
   constructor(name: string, zoneStartPfn: number, spannedPages: number) {
     if (!Number.isInteger(zoneStartPfn) || zoneStartPfn < 0) bug(`zone ${name}: start pfn ${zoneStartPfn} is not a non-negative integer`);
@@ -208,6 +239,91 @@ export class Zone {
     this.addToFreeList(pfn - start, order, toTail);
   }
 
+  /**
+   * Turns the per-CPU list on with `settings`, or off with null (draining it first).
+   * Linux: zone_set_pageset_high_and_batch(); off is what a simulator wants for exact buddyinfo.
+   */
+  setPcp(settings: PcpSettings | null): void {
+    this.drainPcp();
+    if (settings === null || settings.batch < 1) {
+      this.pcp = { batch: 0, high: 0 };
+      this.pcpRing = new Int32Array(0);
+      return;
+    }
+    const high = Math.max(settings.high, settings.batch);
+    this.pcp = { batch: settings.batch, high };
+    this.pcpRing = new Int32Array(high + settings.batch + 1);
+    this.pcpHead = 0;
+  }
+
+  /**
+   * Allocates an order-0 page from the per-CPU list, refilling it with a batch from the buddy lists
+   * when empty. Returns the pfn or -1. Linux: rmqueue_pcplist() → __rmqueue_pcplist() → rmqueue_bulk().
+   */
+  rmqueuePcp(): number {
+    if (this.pcpCount === 0 && this.rmqueueBulk() === 0) return -1;
+    const ring = this.pcpRing;
+    const i = ring[this.pcpHead]!;
+    this.pcpHead = this.pcpHead + 1 === ring.length ? 0 : this.pcpHead + 1;
+    this.pcpCount--;
+    this.state[i] = PG_HEAD;
+    this.refcount[i] = 1;
+    return this.zoneStartPfn + i;
+  }
+
+  /** Moves up to a batch of order-0 pages from the buddy lists to the tail of the per-CPU list. Linux: rmqueue_bulk(). */
+  private rmqueueBulk(): number {
+    const ring = this.pcpRing;
+    let n = 0;
+    for (; n < this.pcp.batch; n++) {
+      const pfn = this.rmqueueSmallest(0);
+      if (pfn < 0) break;
+      const i = pfn - this.zoneStartPfn;
+      this.refcount[i] = 0;
+      this.state[i] = PG_PCP;
+      ring[(this.pcpHead + this.pcpCount) % ring.length] = i;
+      this.pcpCount++;
+    }
+    return n;
+  }
+
+  /**
+   * Frees an order-0 page to the head of the per-CPU list; when the list reaches `high`, a batch of
+   * its oldest pages goes back to the buddy lists. Precondition: the list is enabled and the page
+   * has already dropped its last reference. Linux: free_unref_page_commit() → free_pcppages_bulk().
+   */
+  freePcp(pfn: number): void {
+    const ring = this.pcpRing;
+    const i = pfn - this.zoneStartPfn;
+    this.state[i] = PG_PCP;
+    this.pcpHead = this.pcpHead === 0 ? ring.length - 1 : this.pcpHead - 1;
+    ring[this.pcpHead] = i;
+    if (++this.pcpCount >= this.pcp.high) this.freePcppagesBulk(this.pcp.batch);
+  }
+
+  /** Returns the `count` oldest per-CPU pages to the buddy lists. Linux: free_pcppages_bulk(). */
+  private freePcppagesBulk(count: number): void {
+    const ring = this.pcpRing;
+    for (; count > 0 && this.pcpCount > 0; count--) {
+      const i = ring[(this.pcpHead + this.pcpCount - 1) % ring.length]!;
+      this.pcpCount--;
+      this.state[i] = 0;
+      this.freeOnePage(this.zoneStartPfn + i, 0, false);
+    }
+  }
+
+  /** Empties the per-CPU list into the buddy lists. Linux: drain_zone_pages() / drain_all_pages(). */
+  drainPcp(): void {
+    this.freePcppagesBulk(this.pcpCount);
+  }
+
+  /** The pfns on the per-CPU list, head first. */
+  pcpList(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.pcpCount; k++) out.push(this.zoneStartPfn + this.pcpRing[(this.pcpHead + k) % this.pcpRing.length]!);
+    return out;
+  }
+
   /** The free block that contains `pfn`, or null when the page is allocated. For error messages. */
   freeBlockContaining(pfn: number): { pfn: number; order: number } | null {
     for (let o = 0; o <= MAX_PAGE_ORDER; o++) {
@@ -216,6 +332,7 @@ export class Zone {
       if (i < 0) break;
       const kind = this.kindAt(i);
       const order = this.orderAt(i);
+      if (kind === PG_PCP && o === 0) return { pfn: head, order: 0 };
       if (kind === PG_BUDDY && order >= o) return pfn < head + (1 << order) ? { pfn: head, order } : null;
       if (kind === PG_HEAD) return null;
     }
@@ -237,12 +354,13 @@ export class Zone {
   assertValid(): void {
     const counts = new Float64Array(NR_PAGE_ORDERS);
     let free = 0;
+    let pcp = 0;
     let i = 0;
     while (i < this.spannedPages) {
       const pfn = this.zoneStartPfn + i;
       const kind = this.kindAt(i);
       const o = this.orderAt(i);
-      if (kind !== PG_BUDDY && kind !== PG_HEAD) bug(`zone ${this.name}: pfn ${hex(pfn)} is neither free nor allocated`);
+      if (kind === 0) bug(`zone ${this.name}: pfn ${hex(pfn)} is neither free nor allocated`);
       if (o > MAX_PAGE_ORDER) bug(`zone ${this.name}: pfn ${hex(pfn)} has order ${o} > MAX_PAGE_ORDER`);
       if (pfn % (1 << o) !== 0) bug(`zone ${this.name}: block at pfn ${hex(pfn)} is not aligned to its order ${o}`);
       if (i + (1 << o) > this.spannedPages) bug(`zone ${this.name}: block at pfn ${hex(pfn)} order ${o} runs past the zone`);
@@ -252,6 +370,9 @@ export class Zone {
           bug(`zone ${this.name}: free buddies ${hex(pfn)} and ${hex(pfn ^ (1 << o))} at order ${o} were not merged`);
         counts[o]!++;
         free += 1 << o;
+      } else if (kind === PG_PCP) {
+        if (o !== 0 || this.refcount[i] !== 0) bug(`zone ${this.name}: per-CPU pfn ${hex(pfn)} has order ${o}, refcount ${this.refcount[i]}`);
+        pcp++;
       } else if (this.refcount[i]! < 1) {
         bug(`zone ${this.name}: allocated pfn ${hex(pfn)} has refcount ${this.refcount[i]}`);
       }
@@ -263,6 +384,9 @@ export class Zone {
     }
     for (let o = 0; o <= MAX_PAGE_ORDER; o++) this.assertFreeListValid(o, counts[o]!);
     if (free !== this.freePages) bug(`zone ${this.name}: free page counter ${this.freePages} != recount ${free}`);
+    if (pcp !== this.pcpCount) bug(`zone ${this.name}: ${pcp} pages are marked per-CPU but the list holds ${this.pcpCount}`);
+    for (const p of this.pcpList()) if (this.kindAt(p - this.zoneStartPfn) !== PG_PCP) bug(`zone ${this.name}: per-CPU list holds pfn ${hex(p)}, which is not a per-CPU page`);
+    if (this.pcpCount > 0 && this.pcpCount >= Math.max(this.pcp.high, 1)) bug(`zone ${this.name}: per-CPU list holds ${this.pcpCount} ≥ high ${this.pcp.high}`);
   }
 
   private assertFreeListValid(order: number, expected: number): void {

@@ -26,8 +26,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant("put" as const), pick: fc.nat() }),
 );
 
-function run(pages: number, ops: Op[]): void {
-  const a = new BuddyAllocator({ pages, minFreeKbytes: 0 });
+function run(pages: number, ops: Op[], pcp: boolean): void {
+  const a = new BuddyAllocator({ pages, minFreeKbytes: 0, pcp: pcp ? { batch: 3, high: 8 } : false });
   const initial = a.nrFreeByOrder();
   const held: Held[] = [];
   let heldPages = 0;
@@ -48,6 +48,7 @@ function run(pages: number, ops: Op[]): void {
       const pfn = a.allocPages(op.order, ALLOC_NO_WATERMARKS);
       if (pfn === NO_PAGE) {
         expect(a.nrFreeByOrder().slice(op.order).every((n) => n === 0)).toBe(true);
+        if (op.order === 0) expect(a.pcpPagesCount()).toBe(0);
       } else {
         expect(pfn % (1 << op.order)).toBe(0);
         claim(pfn, 1 << op.order);
@@ -81,20 +82,24 @@ function run(pages: number, ops: Op[]): void {
       }
     }
     a.assertValid();
-    expect(a.freePagesCount()).toBe(pages - heldPages);
+    expect(a.freePagesCount() + a.pcpPagesCount()).toBe(pages - heldPages);
     for (const h of held) expect(a.pageCount(h.pfn)).toBe(h.refs);
   }
   // drop every reference: the zone must return to its boot shape
   for (const h of held) while (h.refs-- > 0) a.putPage(h.pfn);
+  a.drainPages();
   a.assertValid();
   expect(a.nrFreeByOrder()).toEqual(initial);
 }
 
 describe("buddy allocator against a model", () => {
-  it("keeps every invariant over random alloc/free/exact/refcount sequences", () => {
+  it.each([
+    ["without per-CPU lists", false],
+    ["with per-CPU lists", true],
+  ])("keeps every invariant over random alloc/free/exact/refcount sequences, %s", (_name, pcp) => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(opArb, { maxLength: 120 }), (pages, ops) => run(pages, ops)),
-      { numRuns: 150 },
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(opArb, { maxLength: 120 }), (pages, ops) => run(pages, ops, pcp)),
+      { numRuns: 120 },
     );
   });
 

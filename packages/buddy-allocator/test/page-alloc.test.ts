@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KernelBug, MAX_PAGE_ORDER, NO_PAGE, PAGE_SIZE } from "@mmsim/mm-types";
-import { ALLOC_NO_WATERMARKS, BuddyAllocator, PG_BUDDY, formatBuddyinfo, pageState } from "../src/index.js";
+import { ALLOC_NO_WATERMARKS, BuddyAllocator, PG_BUDDY, defaultPcpSettings, formatBuddyinfo, pageState } from "../src/index.js";
 
 /** A zone of `pages` with watermarks off, so every page can be allocated. */
 function node(pages: number): BuddyAllocator {
@@ -92,6 +92,46 @@ describe("allocPages / freePages", () => {
     expect(a.putPage(p)).toBe(0);
     a.assertValid();
     expect(a.freePagesCount()).toBe(16);
+  });
+});
+
+describe("per-CPU page lists (optional)", () => {
+  it("refills a batch from the buddy lists, serves from the head, keeps freed pages off buddyinfo", () => {
+    const a = new BuddyAllocator({ pages: 64, minFreeKbytes: 0, pcp: { batch: 4, high: 8 } });
+    expect(a.allocPages(0)).toBe(0);
+    expect(a.zones[0]!.pcpList()).toEqual([1, 2, 3]);
+    expect(a.freePagesCount()).toBe(60);
+    a.freePages(0, 0);
+    expect(a.zones[0]!.pcpList()).toEqual([0, 1, 2, 3]);
+    expect(a.pcpPagesCount()).toBe(4);
+    expect(a.nrFreeByOrder()[0]).toBe(0);
+    a.assertValid();
+    a.drainPages();
+    a.assertValid();
+    expect(a.nrFreeByOrder()).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
+  });
+
+  it("returns a batch of the oldest pages when the list reaches high", () => {
+    const a = new BuddyAllocator({ pages: 64, minFreeKbytes: 0, pcp: { batch: 2, high: 4 } });
+    const p = [0, 1, 2, 3, 4].map(() => a.allocPages(0));
+    for (const pfn of p) a.freePages(pfn, 0);
+    a.assertValid();
+    // frees push 0,1,2 on the head; at 4 pages (2,1,0 and the refill's 5) the oldest two, 5 and 0, go back;
+    // then 3 and 4 are pushed and 1 and 2 go back
+    expect(a.zones[0]!.pcpList()).toEqual([4, 3]);
+    expect(a.freePagesCount() + a.pcpPagesCount()).toBe(64);
+  });
+
+  it("names the per-CPU list in a double-free message", () => {
+    const a = new BuddyAllocator({ pages: 64, minFreeKbytes: 0, pcp: true });
+    const pfn = a.allocPages(0);
+    a.freePages(pfn, 0);
+    expect(() => a.freePages(pfn, 0)).toThrow(/already free \(double free; it is on the per-CPU list\)/);
+  });
+
+  it("sizes batch and high as Linux does", () => {
+    expect(defaultPcpSettings(262144)).toEqual({ batch: 63, high: 378 });
+    expect(defaultPcpSettings(4096)).toEqual({ batch: 1, high: 6 });
   });
 });
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../src/index.js";
+
+function run(...argv: string[]): { code: number; out: string; err: string } {
+  let out = "";
+  let err = "";
+  const code = main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+describe("mmsim", () => {
+  it("demo shows the buddy allocator before and after, with buddyinfo and fragmentation", () => {
+    const r = run("demo");
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    expect(r.out).toContain("Node 0, zone   Normal      0      0      0      0      0      0      0      0      0      0     16 \n");
+    expect(r.out).toMatch(/fragmentation index/);
+    expect(r.out).toMatch(/order-2 \(16 KiB\)\nallocation FAILS/);
+    // the zone ends in its boot shape: the last buddyinfo line equals the first
+    const lines = r.out.split("\n").filter((l) => l.startsWith("Node 0"));
+    expect(lines.at(-1)).toBe(lines[0]);
+  });
+
+  it("rejects a bad backend naming the option and the allowed values", () => {
+    const r = run("demo", "--backend", "x86");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('mmsim demo: --backend must be one of mmu, nommu, both, not "x86"\n');
+  });
+
+  it("rejects an unknown option and an unknown command with exit code 2", () => {
+    expect(run("demo", "--fast").code).toBe(2);
+    const r = run("frobnicate");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it("prints usage for help", () => {
+    expect(run("help").out).toMatch(/^usage: mmsim/);
+  });
+});
