@@ -7,7 +7,7 @@ import { MAX_PAGE_ORDER, NO_PAGE, PAGE_SHIFT, PAGE_SIZE, bug, getOrder } from "@
 import type { PageAllocatorPort, ZoneView, ZonesViewPort } from "@mmsim/mm-types";
 import { PHYS_BYTES_PER_PAGE, PhysMem } from "./phys-mem.js";
 import { minFreeKbytes, zoneWatermarks } from "./watermarks.js";
-import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_HIGH, ALLOC_WMARK_LOW, PG_BUDDY, PG_HEAD, PG_PCP, ZONE_BYTES_PER_PAGE, Zone, defaultPcpSettings, hex, pageState } from "./zone.js";
+import { ALLOC_NO_WATERMARKS, ALLOC_WMARK_MASK, PG_BUDDY, PG_HEAD, PG_PCP, ZONE_BYTES_PER_PAGE, Zone, defaultPcpSettings, hex, pageState } from "./zone.js";
 import type { PcpSettings } from "./zone.js";
 
 /** One zone of a node layout: its name and size in pages, zones laid out from pfn `firstPfn` upward. */
@@ -73,7 +73,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
 
   private setWatermarks(): void {
     const total = this.zones.reduce((s, z) => s + z.managedPages, 0);
-    for (const z of this.zones) z.watermarks = zoneWatermarks(z.managedPages, total, this.minFreeKbytes);
+    for (const z of this.zones) z.setWatermarks(zoneWatermarks(z.managedPages, total, this.minFreeKbytes));
   }
 
   /** The zone holding `pfn`; throws when the pfn is outside the node. Linux: page_zone(). */
@@ -98,8 +98,8 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (!(order >= 0 && order <= MAX_PAGE_ORDER)) return NO_PAGE;
     for (let zi = this.highestZone; zi >= 0; zi--) {
       const z = this.zones[zi]!;
-      if (!(allocFlags & ALLOC_NO_WATERMARKS) && !z.isWatermarkOk(order, markOf(z, allocFlags))) continue;
-      const pfn = order === 0 && z.pcp.batch > 0 ? z.rmqueuePcp() : z.rmqueueSmallest(order);
+      if (!(allocFlags & ALLOC_NO_WATERMARKS) && !z.isWatermarkOk(order, z.wmark[allocFlags & ALLOC_WMARK_MASK]!)) continue;
+      const pfn = order === 0 && z.pcpBatch > 0 ? z.rmqueuePcp() : z.rmqueueSmallest(order);
       if (pfn >= 0) return pfn;
     }
     return NO_PAGE;
@@ -116,7 +116,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (z.state[i] !== pageState(PG_HEAD, order) || z.refcount[i]! < 1) this.misuse(z, i, pfn, order, "freePages");
     if (--z.refcount[i]! === 0) {
       z.state[i] = 0;
-      if (order === 0 && z.pcp.batch > 0) z.freePcp(pfn);
+      if (order === 0 && z.pcpBatch > 0) z.freePcp(pfn);
       else z.freeOnePage(pfn, order, false);
       return;
     }
@@ -211,7 +211,7 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
     if (left === 0) {
       const order = z.orderAt(i);
       z.state[i] = 0;
-      if (order === 0 && z.pcp.batch > 0) z.freePcp(pfn);
+      if (order === 0 && z.pcpBatch > 0) z.freePcp(pfn);
       else z.freeOnePage(pfn, order, false);
     }
     return left;
@@ -282,10 +282,4 @@ export class BuddyAllocator implements PageAllocatorPort, ZonesViewPort {
   assertValid(): void {
     for (const z of this.zones) z.assertValid();
   }
-}
-
-function markOf(z: Zone, allocFlags: number): number {
-  if (allocFlags & ALLOC_WMARK_HIGH) return z.watermarks.high;
-  if (allocFlags & ALLOC_WMARK_LOW) return z.watermarks.low;
-  return z.watermarks.min;
 }

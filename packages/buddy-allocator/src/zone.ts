@@ -55,6 +55,8 @@ export const ALLOC_WMARK_MIN = 0;
 export const ALLOC_WMARK_LOW = 1;
 export const ALLOC_WMARK_HIGH = 2;
 export const ALLOC_NO_WATERMARKS = 4;
+/** The bits of alloc flags that select a watermark. Linux: ALLOC_WMARK_MASK. */
+export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
 
 /** A zone: a contiguous range of page frames with its own free area. */
 export class Zone {
@@ -75,7 +77,8 @@ export class Zone {
   freePages = 0;
   /** Pages handed to the buddy allocator at boot. Linux: zone_managed_pages(). */
   managedPages = 0;
-  watermarks: Watermarks = { min: 0, low: 0, high: 0 };
+  /** Watermarks in pages, indexed by ALLOC_WMARK_MIN/LOW/HIGH. Linux: zone->_watermark[]. */
+  readonly wmark = new Float64Array(3);
   /** Per-CPU list of free order-0 pages (a ring of page indices, head first); empty when disabled. */
   private pcpRing = new Int32Array(0);
   private pcpHead = 0;
@@ -83,6 +86,8 @@ export class Zone {
   pcpCount = 0;
   /** Per-CPU list settings; batch 0 means the list is disabled and every free goes to the buddy lists. */
   pcp: PcpSettings = { batch: 0, high: 0 };
+  /** pcp.batch, as a plain field for the allocation fast path (0: per-CPU lists off). */
+  pcpBatch = 0;
 
   constructor(name: string, zoneStartPfn: number, spannedPages: number) {
     if (!Number.isInteger(zoneStartPfn) || zoneStartPfn < 0) bug(`zone ${name}: start pfn ${zoneStartPfn} is not a non-negative integer`);
@@ -104,6 +109,18 @@ export class Zone {
   /** True when `pfn` lies inside this zone. Linux: zone_spans_pfn(). */
   spansPfn(pfn: number): boolean {
     return pfn >= this.zoneStartPfn && pfn < this.zoneStartPfn + this.spannedPages;
+  }
+
+  /** The zone's watermarks as an object, for views and messages. */
+  get watermarks(): Watermarks {
+    return { min: this.wmark[0]!, low: this.wmark[1]!, high: this.wmark[2]! };
+  }
+
+  /** Sets the zone's watermarks. Linux: __setup_per_zone_wmarks() writing zone->_watermark[]. */
+  setWatermarks(w: Watermarks): void {
+    this.wmark[0] = w.min;
+    this.wmark[1] = w.low;
+    this.wmark[2] = w.high;
   }
 
   /** Kind of the page at index `i`: PG_BUDDY, PG_HEAD or 0. */
@@ -247,11 +264,13 @@ export class Zone {
     this.drainPcp();
     if (settings === null || settings.batch < 1) {
       this.pcp = { batch: 0, high: 0 };
+      this.pcpBatch = 0;
       this.pcpRing = new Int32Array(0);
       return;
     }
     const high = Math.max(settings.high, settings.batch);
     this.pcp = { batch: settings.batch, high };
+    this.pcpBatch = settings.batch;
     this.pcpRing = new Int32Array(high + settings.batch + 1);
     this.pcpHead = 0;
   }
