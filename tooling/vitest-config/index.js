@@ -10,6 +10,8 @@ export function packageConfig(overrides = {}) {
     ssr: { resolve: { conditions, externalConditions: ["node"] } },
     test: {
       include: ["test/**/*.test.ts"],
+      // property and differential tests on a loaded 2-core CI machine: a guard, not a speed check
+      testTimeout: 60_000,
       ...overrides,
     },
   });

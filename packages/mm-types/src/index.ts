@@ -443,6 +443,7 @@ export type {
   VmaView,
   RegionView,
   MmCounters,
+  MmLayout,
   MmViewPort,
   RegionsViewPort,
   FutexKey,
@@ -457,5 +458,19 @@ export type {
   AccessFault,
   MmBackend,
 } from "./backend.js";
-// --- vma-tree interfaces (vma-tree.ts) ---
-// --- vm-region interfaces (vm-region.ts) ---
+export type {
+  VmaTreeOptions,
+  VmUnmappedAreaInfo,
+  VmaCursor,
+  VmaTree,
+  VmaTreeFactory,
+} from "./vma-tree.js";
+export type {
+  VmRegion,
+  VmRegionInit,
+  VmRegionAdjust,
+  RegionMatchKind,
+  RegionMatch,
+  RegionFileLookup,
+  VmRegionStore,
+} from "./vm-region.js";

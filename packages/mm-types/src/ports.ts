@@ -129,10 +129,19 @@ export interface MmCounters {
   readonly mapCount: number;
 }
 
+/** The mm_struct fields procfs names areas by. Linux: mm->start_brk, mm->brk, mm->start_stack. */
+export interface MmLayout {
+  readonly startBrk: number;
+  readonly brk: number;
+  readonly startStack: number;
+}
+
 /** Read-only view of one address space, for procfs. */
 export interface MmViewPort {
   /** VMAs in address order. */
   vmas(): Iterable<VmaView>;
+  /** Heap and stack positions, for the [heap] and [stack] names. */
+  layout(): MmLayout;
   counters(): MmCounters;
   /** Resident pages of a VMA (for smaps Rss). */
   residentPages(vma: VmaView): number;

@@ -38,7 +38,7 @@ export interface BenchResult {
 function measureRound(c: BenchCase, minMs: number): number {
   let calls = 0;
   const t0 = performance.now();
-  let t1 = t0;
+  let t1: number;
   do {
     c.run();
     calls++;
