@@ -1,0 +1,3 @@
+import { vmaTreeConformance, createSortedArrayVmaTree } from "@mmsim/mm-conformance";
+
+vmaTreeConformance("sorted-array reference", createSortedArrayVmaTree);
