@@ -1,0 +1,522 @@
+/**
+ * The B+tree mechanics under the VMA tree: descent by key with a recorded path, a summary of each
+ * child in every internal slot, leaf and internal splits on insert, merges and refills on erase.
+ *
+ * A slot's smallest key and largest vm_end route descents and find_vma(), so they are kept exact
+ * after every change. Its largest inner gap (the maple tree's per-slot gap in lib/maple_tree.c, the
+ * old rb_subtree_gap of mm/mmap.c) is kept too, but refreshed lazily: a change marks the gaps on its
+ * path stale, and gap search recounts a stale slot the first time it reads it. A burst of changes
+ * between two searches (munmap of many VMAs, fork, exit) then pays for each node once.
+ */
+import { bug } from "@mmsim/mm-types";
+import { countAtMost, countAtMostRanked } from "./node-search.js";
+import { InternalPool, LeafPool, MAX_DEPTH, MIN_FILL, SLOTS } from "./vma-nodes.js";
+
+/** Internal state and mechanics of the tree; the VMA API is in vma-tree.ts. */
+export class VmaBTreeCore<T> {
+  /** NOMMU mode: overlaps allowed, gaps not tracked. */
+  readonly overlap: boolean;
+  /** Entries. */
+  leaves: LeafPool<T>;
+  /** Internal nodes. */
+  internals: InternalPool;
+  /** Root node: a leaf when height is 0, else an internal node. */
+  root: number;
+  /** Internal levels above the leaves. */
+  height = 0;
+  /** Entries in the tree. */
+  count = 0;
+  /** Bumped by every insert, erase and clear; cursors compare it. */
+  generation = 0;
+  /** The node at each depth of the last descent (0 = root; `height` = the leaf). */
+  readonly pathNode = new Int32Array(MAX_DEPTH + 1);
+  /** The slot taken at each depth of the last descent. */
+  readonly pathSlot = new Int32Array(MAX_DEPTH + 1);
+  /**
+   * True when the path of the last descent still leads to the leaf an erase just left, with rank
+   * `fingerPos` the place the erased key had: an insert that falls strictly inside that leaf there
+   * reuses the path instead of walking again, as mmap_region() reuses its vma_iterator after the unmap.
+   */
+  fingerValid = false;
+  fingerPos = 0;
+  /** The range the erase removed, and its leaf's gap before the erase (-1 if that was stale). */
+  fingerStart = 0;
+  fingerEnd = 0;
+  fingerGap = -1;
+  /** Bounds of the last bounded node. */
+  sMinStart = 0;
+  sMinId = 0;
+  sMaxEnd = 0;
+
+  constructor(overlap: boolean) {
+    this.overlap = overlap;
+    this.leaves = new LeafPool<T>(16);
+    this.internals = new InternalPool(4);
+    this.root = this.leaves.alloc();
+  }
+
+  /**
+   * Walks from the root to the leaf where key (start, id) belongs, recording the path; returns the
+   * leaf. Without overlaps no two entries share a vm_start, so the id only breaks ties in overlap mode.
+   */
+  descend(start: number, id: number): number {
+    this.fingerValid = false;
+    if (this.overlap) return this.descendWithTies(start, id);
+    const I = this.internals;
+    let node = this.root;
+    for (let d = 0; d < this.height; d++) {
+      const b = node * SLOTS;
+      const slot = Math.max(0, countAtMost(I.minStart, b, I.count[node]!, start) - 1);
+      this.pathNode[d] = node;
+      this.pathSlot[d] = slot;
+      node = I.child[b + slot]!;
+    }
+    this.pathNode[this.height] = node;
+    return node;
+  }
+
+  private descendWithTies(start: number, id: number): number {
+    const I = this.internals;
+    let node = this.root;
+    for (let d = 0; d < this.height; d++) {
+      const b = node * SLOTS;
+      let lo = 1;
+      let hi = I.count[node]!;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const s = I.minStart[b + mid]!;
+        if (s < start || (s === start && I.minId[b + mid]! <= id)) lo = mid + 1;
+        else hi = mid;
+      }
+      this.pathNode[d] = node;
+      this.pathSlot[d] = lo - 1;
+      node = I.child[b + lo - 1]!;
+    }
+    this.pathNode[this.height] = node;
+    return node;
+  }
+
+  /** The first rank of `leaf` whose key is above (start, id). */
+  upperBound(leaf: number, start: number, id: number): number {
+    const L = this.leaves;
+    const b = leaf * SLOTS;
+    if (!this.overlap) return countAtMostRanked(L.vmStart, L.rank, b, L.count[leaf]!, start);
+    let lo = 0;
+    let hi = L.count[leaf]!;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const f = L.at(b + mid);
+      const s = L.vmStart[f]!;
+      if (s < start || (s === start && L.idOf(f) <= id)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Global slot index of the entry before global slot `g` of `leaf`, or -1. */
+  prevSlot(leaf: number, g: number): number {
+    if (g > leaf * SLOTS) return g - 1;
+    const p = this.leaves.prev[leaf]!;
+    return p < 0 ? -1 : p * SLOTS + this.leaves.count[p]! - 1;
+  }
+
+  /** Global slot index of the entry after global slot `g` of `leaf`, or -1. */
+  nextSlot(leaf: number, g: number): number {
+    if (g + 1 < leaf * SLOTS + this.leaves.count[leaf]!) return g + 1;
+    const n = this.leaves.next[leaf]!;
+    return n < 0 ? -1 : n * SLOTS;
+  }
+
+  /** Global slot index of the first entry under `node` at `level` (0 = leaf). */
+  firstSlotUnder(node: number, level: number): number {
+    for (let l = level; l > 0; l--) node = this.internals.child[node * SLOTS]!;
+    return node * SLOTS;
+  }
+
+  /** Global slot index of the last entry, or -1 when the tree is empty. */
+  lastSlot(): number {
+    let node = this.root;
+    for (let l = this.height; l > 0; l--) node = this.internals.child[node * SLOTS + this.internals.count[node]! - 1]!;
+    const n = this.leaves.count[node]!;
+    return n === 0 ? -1 : node * SLOTS + n - 1;
+  }
+
+  /** Computes into s* the smallest key and largest vm_end under `node`. Precondition: it is not empty. */
+  bound(node: number, isLeaf: boolean): void {
+    if (isLeaf) {
+      this.boundLeaf(node);
+      return;
+    }
+    const I = this.internals;
+    const b = node * SLOTS;
+    const e = b + I.count[node]!;
+    this.sMinStart = I.minStart[b]!;
+    this.sMinId = I.minId[b]!;
+    let end = I.maxEnd[e - 1]!;
+    if (this.overlap) for (let i = b; i < e - 1; i++) end = Math.max(end, I.maxEnd[i]!);
+    this.sMaxEnd = end;
+  }
+
+  private boundLeaf(leaf: number): void {
+    const L = this.leaves;
+    const b = leaf * SLOTS;
+    const e = b + L.count[leaf]!;
+    const first = L.at(b);
+    this.sMinStart = L.vmStart[first]!;
+    this.sMinId = L.idOf(first);
+    let end = L.vmEnd[L.at(e - 1)]!;
+    if (this.overlap) for (let i = b; i < e - 1; i++) end = Math.max(end, L.vmEnd[L.at(i)]!);
+    this.sMaxEnd = end;
+  }
+
+  /** Stores s* as the bounds of slot `slot` of internal `node` and marks its gap stale; returns false when no bound changed. */
+  storeBounds(node: number, slot: number): boolean {
+    const I = this.internals;
+    const i = node * SLOTS + slot;
+    I.gapStale[i] = 1;
+    if (I.minStart[i] === this.sMinStart && I.minId[i] === this.sMinId && I.maxEnd[i] === this.sMaxEnd) return false;
+    I.minStart[i] = this.sMinStart;
+    I.minId[i] = this.sMinId;
+    I.maxEnd[i] = this.sMaxEnd;
+    return true;
+  }
+
+  /** Points slot `slot` of internal `node` at `child`, with its bounds and a stale gap. */
+  setChild(node: number, slot: number, child: number, childIsLeaf: boolean): void {
+    this.internals.child[node * SLOTS + slot] = child;
+    this.bound(child, childIsLeaf);
+    this.storeBounds(node, slot);
+  }
+
+  /**
+   * Refreshes the slots from path depth `d` up to the root after the node at depth d + 1 changed:
+   * bounds are recomputed and gaps marked stale, stopping where the bounds hold and the gap was
+   * already stale (every slot above a stale one is stale too).
+   */
+  propagate(d: number): void {
+    const I = this.internals;
+    for (; d >= 0; d--) {
+      const node = this.pathNode[d]!;
+      const slot = this.pathSlot[d]!;
+      const wasStale = I.gapStale[node * SLOTS + slot] === 1;
+      this.bound(this.pathNode[d + 1]!, d + 1 === this.height);
+      if (!this.storeBounds(node, slot) && wasStale) return;
+    }
+  }
+
+  /** The gap cached for the leaf at the end of the last descent, or -1 when it is stale. */
+  private freshLeafGap(): number {
+    const i = this.pathNode[this.height - 1]! * SLOTS + this.pathSlot[this.height - 1]!;
+    return this.internals.gapStale[i] === 0 ? this.internals.maxGap[i]! : -1;
+  }
+
+  /** Marks the gaps from path depth `d` up to the root stale, stopping at one already stale. */
+  markStale(d: number): void {
+    const I = this.internals;
+    for (; d >= 0; d--) {
+      const i = this.pathNode[d]! * SLOTS + this.pathSlot[d]!;
+      if (I.gapStale[i] === 1) return;
+      I.gapStale[i] = 1;
+    }
+  }
+
+  /**
+   * Refreshes the path above the leaf at the end of the last descent after a change at rank `r`
+   * (of `n` ranks now). Bounds move only when an end rank changed. The leaf's own gap is recomputed at
+   * once, while its entries are in cache: from `known` (an insert that puts back exactly what an erase
+   * took restores the gap the leaf had), `grownTo` (a new gap that can only raise the maximum, after
+   * an erase) or `splitFrom` (the gap an insert split, which lowers the maximum only if it was the
+   * maximum), else by a scan. Only the slots above it are left stale for gap search to recount.
+   */
+  leafChanged(r: number, n: number, grownTo: number, splitFrom: number, known = -1): void {
+    const h = this.height;
+    if (h === 0) return;
+    const I = this.internals;
+    const i = this.pathNode[h - 1]! * SLOTS + this.pathSlot[h - 1]!;
+    const fresh = I.gapStale[i] === 0;
+    const old = I.maxGap[i]!;
+    if (this.overlap || r === 0 || r >= n - 1) this.propagate(h - 1);
+    if (this.overlap) return;
+    let gap: number;
+    if (fresh && known >= 0) gap = known;
+    else if (fresh && grownTo >= 0) gap = Math.max(old, grownTo);
+    else if (fresh && splitFrom >= 0 && splitFrom < old) gap = old;
+    else gap = this.innerGap(this.pathNode[h]!, 0);
+    I.maxGap[i] = gap;
+    I.gapStale[i] = 0;
+    if (gap !== old || !fresh) this.markStale(h - 2);
+  }
+
+  /** The largest free gap between two entries under `node` at `level` (0 = leaf), refreshing stale slots below it. */
+  innerGap(node: number, level: number): number {
+    const b = node * SLOTS;
+    if (level === 0) {
+      const L = this.leaves;
+      const e = b + L.count[node]!;
+      let gap = 0;
+      for (let i = b + 1; i < e; i++) gap = Math.max(gap, L.vmStart[L.at(i)]! - L.vmEnd[L.at(i - 1)]!);
+      return gap;
+    }
+    const I = this.internals;
+    const e = b + I.count[node]!;
+    let gap = this.slotGap(b, level);
+    for (let i = b + 1; i < e; i++) gap = Math.max(gap, this.slotGap(i, level), I.minStart[i]! - I.maxEnd[i - 1]!);
+    return gap;
+  }
+
+  /** The largest inner gap of the child in internal slot `i` (a global index) of a node at `level`, recounted if stale. */
+  slotGap(i: number, level: number): number {
+    const I = this.internals;
+    if (I.gapStale[i] === 1) {
+      I.maxGap[i] = this.innerGap(I.child[i]!, level - 1);
+      I.gapStale[i] = 0;
+    }
+    return I.maxGap[i]!;
+  }
+
+  /**
+   * Puts an entry at rank `pos` of the leaf at the end of the last descent, splitting it if full.
+   * `knownGap` is the leaf's gap after the insert when the caller knows it (else -1).
+   */
+  insertAt(leaf: number, pos: number, vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T, knownGap = -1): void {
+    const L = this.leaves;
+    const n = L.count[leaf]! + 1;
+    if (n <= SLOTS) {
+      this.writeEntry(L.open(leaf, pos), vmStart, vmEnd, vmPgoff, vmFlags, id, value);
+      const interior = pos > 0 && pos < n - 1;
+      const b = leaf * SLOTS;
+      this.leafChanged(pos, n, -1, interior ? L.vmStart[L.at(b + pos + 1)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, interior ? knownGap : -1);
+      return;
+    }
+    const right = this.splitLeaf(leaf, pos);
+    const cut = L.count[leaf]!;
+    const toLeft = pos <= cut && cut < SLOTS;
+    const f = toLeft ? L.open(leaf, pos) : L.open(right, pos - cut);
+    this.writeEntry(f, vmStart, vmEnd, vmPgoff, vmFlags, id, value);
+    this.addChildAfter(this.height - 1, leaf, right);
+  }
+
+  /** Writes an entry's fields at field index `f`. */
+  writeEntry(f: number, vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T): void {
+    const L = this.leaves;
+    L.vmStart[f] = vmStart;
+    L.vmEnd[f] = vmEnd;
+    L.setMeta(f, vmPgoff, vmFlags, id);
+    L.value[f] = value;
+  }
+
+  /**
+   * Splits a full leaf before an insert at `pos`; returns the new right sibling. An append to the last
+   * leaf or a prepend to the first leaves the old leaf full, so that sequential mappings pack densely.
+   */
+  private splitLeaf(leaf: number, pos: number): number {
+    const right = this.leaves.alloc();
+    const L = this.leaves;
+    let cut = SLOTS >> 1;
+    if (pos === SLOTS && L.next[leaf] === -1) cut = SLOTS;
+    else if (pos === 0 && L.prev[leaf] === -1) cut = 0;
+    L.append(leaf, cut, SLOTS - cut, right);
+    L.cut(leaf, cut);
+    const after = L.next[leaf]!;
+    L.next[right] = after;
+    L.prev[right] = leaf;
+    L.next[leaf] = right;
+    if (after >= 0) L.prev[after] = right;
+    return right;
+  }
+
+  /** After `left` (at path depth d + 1) split off `right`, puts `right` beside it in the parent. */
+  private addChildAfter(d: number, left: number, right: number): void {
+    const childIsLeaf = d + 1 === this.height;
+    if (d < 0) {
+      this.growRoot(left, right, childIsLeaf);
+      return;
+    }
+    const parent = this.pathNode[d]!;
+    const slot = this.pathSlot[d]!;
+    this.setChild(parent, slot, left, childIsLeaf);
+    if (this.internals.count[parent]! < SLOTS) {
+      this.putChild(parent, slot + 1, right, childIsLeaf);
+      this.propagate(d - 1);
+      return;
+    }
+    const sibling = this.internals.alloc();
+    const I = this.internals;
+    const cut = this.internalCut(d, slot + 1);
+    I.move(parent * SLOTS + cut, sibling * SLOTS, SLOTS - cut);
+    I.count[parent] = cut;
+    I.count[sibling] = SLOTS - cut;
+    if (slot + 1 < cut || (slot + 1 === cut && cut < SLOTS)) this.putChild(parent, slot + 1, right, childIsLeaf);
+    else this.putChild(sibling, slot + 1 - cut, right, childIsLeaf);
+    this.addChildAfter(d - 1, parent, sibling);
+  }
+
+  /**
+   * Where to split the full internal node at path depth d before a child goes in at slot `at`: in
+   * the middle, except at the right (left) edge of the tree when appending (prepending), where the old
+   * node stays full so that ascending (descending, top-down mmap) insertion packs the tree.
+   */
+  private internalCut(d: number, at: number): number {
+    if (at === SLOTS && this.isEdgePath(d, true)) return SLOTS;
+    if (at === 1 && this.isEdgePath(d, false)) return 1;
+    return SLOTS >> 1;
+  }
+
+  /** True when every node above path depth d was entered by its last (right) or first (left) slot. */
+  private isEdgePath(d: number, right: boolean): boolean {
+    for (let dd = d - 1; dd >= 0; dd--) {
+      const slot = this.pathSlot[dd]!;
+      if (right ? slot !== this.internals.count[this.pathNode[dd]!]! - 1 : slot !== 0) return false;
+    }
+    return true;
+  }
+
+  /** Inserts `child` at slot `at` of internal `node` (which has room), with its summary. */
+  private putChild(node: number, at: number, child: number, childIsLeaf: boolean): void {
+    const I = this.internals;
+    const n = I.count[node]!;
+    I.move(node * SLOTS + at, node * SLOTS + at + 1, n - at);
+    I.count[node] = n + 1;
+    this.setChild(node, at, child, childIsLeaf);
+  }
+
+  private growRoot(left: number, right: number, childIsLeaf: boolean): void {
+    if (this.height === MAX_DEPTH) bug(`vma tree deeper than ${MAX_DEPTH} levels`);
+    const r = this.internals.alloc();
+    this.internals.count[r] = 0;
+    this.putChild(r, 0, left, childIsLeaf);
+    this.putChild(r, 1, right, childIsLeaf);
+    this.root = r;
+    this.height++;
+  }
+
+  /** Removes rank `pos` of the leaf at the end of the last descent and rebalances. */
+  removeAt(leaf: number, pos: number): void {
+    const L = this.leaves;
+    const f = L.at(leaf * SLOTS + pos);
+    this.fingerStart = L.vmStart[f]!;
+    this.fingerEnd = L.vmEnd[f]!;
+    this.fingerGap = this.height > 0 ? this.freshLeafGap() : -1;
+    L.close(leaf, pos);
+    const n = L.count[leaf]!;
+    if (this.height > 0 && n < MIN_FILL) {
+      this.rebalance(this.height);
+      return;
+    }
+    const interior = pos > 0 && pos < n;
+    const b = leaf * SLOTS;
+    if (this.height > 0) this.leafChanged(pos, n + 1, interior ? L.vmStart[L.at(b + pos)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1);
+    this.fingerValid = true;
+    this.fingerPos = pos;
+  }
+
+  private nodeCount(node: number, isLeaf: boolean): number {
+    return isLeaf ? this.leaves.count[node]! : this.internals.count[node]!;
+  }
+
+  /** Merges or refills the underfull node at path depth d (d >= 1) with an adjacent sibling. */
+  private rebalance(d: number): void {
+    const isLeaf = d === this.height;
+    const parent = this.pathNode[d - 1]!;
+    const slot = this.pathSlot[d - 1]!;
+    const ls = slot > 0 ? slot - 1 : slot;
+    const a = this.internals.child[parent * SLOTS + ls]!;
+    const b = this.internals.child[parent * SLOTS + ls + 1]!;
+    const na = this.nodeCount(a, isLeaf);
+    const nb = this.nodeCount(b, isLeaf);
+    if (na + nb > SLOTS) {
+      this.refill(a, b, na, nb, isLeaf);
+      this.setChild(parent, ls, a, isLeaf);
+      this.setChild(parent, ls + 1, b, isLeaf);
+      this.propagate(d - 2);
+      return;
+    }
+    this.mergeInto(a, b, na, nb, isLeaf);
+    this.removeChild(parent, ls + 1);
+    this.setChild(parent, ls, a, isLeaf);
+    this.afterChildRemoved(d - 1);
+  }
+
+  /** After internal node at depth d lost a child: shrink the root, or rebalance, or refresh summaries. */
+  private afterChildRemoved(d: number): void {
+    const node = this.pathNode[d]!;
+    if (d === 0) {
+      if (this.internals.count[node] === 1) {
+        this.root = this.internals.child[node * SLOTS]!;
+        this.internals.release(node);
+        this.height--;
+      }
+      return;
+    }
+    if (this.internals.count[node]! < MIN_FILL) this.rebalance(d);
+    else this.propagate(d - 1);
+  }
+
+  private removeChild(node: number, at: number): void {
+    const I = this.internals;
+    const n = I.count[node]! - 1;
+    I.move(node * SLOTS + at + 1, node * SLOTS + at, n - at);
+    I.count[node] = n;
+  }
+
+  /** Moves every slot of `b` to the end of `a` and frees `b`. */
+  private mergeInto(a: number, b: number, na: number, nb: number, isLeaf: boolean): void {
+    if (isLeaf) {
+      const L = this.leaves;
+      L.append(b, 0, nb, a);
+      L.cut(b, 0);
+      const after = L.next[b]!;
+      L.next[a] = after;
+      if (after >= 0) L.prev[after] = a;
+      L.release(b);
+    } else {
+      this.internals.move(b * SLOTS, a * SLOTS + na, nb);
+      this.internals.count[a] = na + nb;
+      this.internals.release(b);
+    }
+  }
+
+  /** Evens out two adjacent siblings `a` < `b` that hold more than one node's worth together. */
+  private refill(a: number, b: number, na: number, nb: number, isLeaf: boolean): void {
+    const want = (na + nb) >> 1;
+    if (isLeaf) this.refillLeaves(a, b, na, want);
+    else this.refillInternals(a, b, na, nb, want);
+  }
+
+  private refillLeaves(a: number, b: number, na: number, want: number): void {
+    const L = this.leaves;
+    if (na < want) {
+      L.append(b, 0, want - na, a);
+      for (let k = na; k < want; k++) L.close(b, 0);
+      return;
+    }
+    for (let r = na - 1; r >= want; r--) L.copy(L.at(a * SLOTS + r), L.open(b, 0));
+    L.cut(a, want);
+  }
+
+  private refillInternals(a: number, b: number, na: number, nb: number, want: number): void {
+    const I = this.internals;
+    if (na < want) {
+      const k = want - na;
+      I.move(b * SLOTS, a * SLOTS + na, k);
+      I.move(b * SLOTS + k, b * SLOTS, nb - k);
+    } else {
+      const k = na - want;
+      I.move(b * SLOTS, b * SLOTS + k, nb);
+      I.move(a * SLOTS + want, b * SLOTS, k);
+    }
+    I.count[a] = want;
+    I.count[b] = na + nb - want;
+  }
+
+  /** Empties the tree. */
+  reset(): void {
+    this.fingerValid = false;
+    this.leaves.reset();
+    this.internals.reset();
+    this.root = this.leaves.alloc();
+    this.height = 0;
+    this.count = 0;
+    this.generation++;
+  }
+}
