@@ -1,0 +1,46 @@
+/** Unmapping. Linux: do_vmi_munmap() / do_vmi_align_munmap() in mm/vma.c (6.12), do_mas_munmap() (6.1). */
+import { EINVAL, ENOMEM, pageAlign, isPageAligned } from "@mmsim/mm-types";
+import { splitVma } from "./vma-merge.js";
+import type { MmStruct, Vma } from "./vma.js";
+
+/** Hooks for what happens to a VMA's pages and file when it goes away. */
+export interface UnmapHooks {
+  /** [start, end) of `vma` is leaving the address space: zap its pages. Linux: unmap_vmas(). */
+  zapRange(mm: MmStruct, vma: Vma, start: number, end: number): void;
+  /** `vma` is gone: drop its file and close op. Linux: remove_vma(). */
+  removeVma(mm: MmStruct, vma: Vma): void;
+}
+
+/**
+ * Removes every VMA in [start, end), splitting the ones that straddle an edge. Preconditions: page
+ * aligned, start < end. Returns 0 or -ENOMEM (map_count would exceed vm.max_map_count).
+ * Linux: do_vmi_align_munmap().
+ */
+export function doAlignMunmap(mm: MmStruct, start: number, end: number, hooks: UnmapHooks): number {
+  const vma = mm.tree.findVma(start);
+  if (vma === undefined || vma.vmStart >= end) return 0;
+  if (vma.vmStart < start) {
+    // a hole in the middle of one VMA leaves three pieces: refuse at the limit
+    if (end < vma.vmEnd && mm.mapCount >= mm.config.maxMapCount) return -ENOMEM;
+    const r = splitVma(mm, vma, start, false, false);
+    if (typeof r === "number") return r;
+  }
+  const victims = mm.vmasIn(start, end);
+  const last = victims[victims.length - 1]!;
+  if (last.vmEnd > end) splitVma(mm, last, end, true, false);
+  for (const v of mm.vmasIn(start, end)) {
+    hooks.zapRange(mm, v, v.vmStart, v.vmEnd);
+    mm.unlink(v);
+    hooks.removeVma(mm, v);
+  }
+  return 0;
+}
+
+/** munmap(2): checks, then doAlignMunmap. An empty range (no VMA) succeeds. Linux: do_vmi_munmap(). */
+export function doMunmap(mm: MmStruct, start: number, len: number, hooks: UnmapHooks): number {
+  const ts = mm.config.taskSize;
+  if (!isPageAligned(start) || start > ts || len > ts - start) return -EINVAL;
+  const end = start + pageAlign(len);
+  if (end === start) return -EINVAL;
+  return doAlignMunmap(mm, start, end, hooks);
+}
