@@ -2,3 +2,4 @@
 export { main } from "./main.js";
 export type { Output } from "./main.js";
 export { buddyDemo, freeListTable } from "./demo/buddy-demo.js";
+export { mmuDemo } from "./demo/mmu-demo.js";

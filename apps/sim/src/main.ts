@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { buddyDemo } from "./demo/buddy-demo.js";
+import { mmuDemo } from "./demo/mmu-demo.js";
 
 /** Where a command writes. */
 export interface Output {
@@ -34,6 +35,8 @@ function demo(args: string[], io: Output): number {
     return 2;
   }
   io.out(buddyDemo());
+  if (values.backend !== "nommu") io.out(`\n${mmuDemo()}`);
+  if (values.backend !== "mmu") io.out("\n== The NOMMU backend ==\nNot built yet: vm_region sharing, trimming and the mapping capabilities arrive with the NOMMU issue.\n");
   return 0;
 }
 

@@ -21,6 +21,18 @@ describe("mmsim", () => {
     expect(lines.at(-1)).toBe(lines[0]);
   });
 
+  it("demo shows the MMU backend splitting, merging and moving VMAs as /proc/<pid>/maps", () => {
+    const r = run("demo", "--backend", "mmu");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("mprotect(middle page, PROT_READ)   → the VMA splits in three = 0x0\n" +
+      "  7ffff7ffb000-7ffff7ffc000 rw-p 00000000 00:00 0 \n" +
+      "  7ffff7ffc000-7ffff7ffd000 r--p 00000000 00:00 0 \n" +
+      "  7ffff7ffd000-7ffff7ffe000 rw-p 00000000 00:00 0 \n");
+    expect(r.out).toContain("= -1 ENOMEM (Cannot allocate memory)");
+    expect(r.out).toContain("[heap]");
+    expect(r.out).not.toContain("NOMMU backend ==");
+  });
+
   it("rejects a bad backend naming the option and the allowed values", () => {
     const r = run("demo", "--backend", "x86");
     expect(r.code).toBe(2);
