@@ -126,11 +126,13 @@ export class MmuBackend {
   /**
    * Installs a process image: each area at its place with the flags Linux would have given it
    * (writable private memory is accounted and assumed written, so it has an anon_vma; the stack
-   * grows down; [vdso] and [vvar] are special). Returns 0 or -EINVAL for an area that overlaps another.
+   * grows down; [vdso] and [vvar] are special). Returns 0, or -EINVAL (changing nothing) for an
+   * area that is empty, not page aligned, or overlaps another.
    */
   mmExec(mmId: number, layout: ExecLayout): number {
     const mm = this.mm(mmId);
     const sorted = [...layout.areas].sort((a, b) => a.start - b.start);
+    for (const a of sorted) if (a.start % PAGE_SIZE !== 0 || a.end % PAGE_SIZE !== 0 || a.end <= a.start) return -EINVAL;
     for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return -EINVAL;
     for (const area of sorted) {
       if (area.name === "[vsyscall]") {

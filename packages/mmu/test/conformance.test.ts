@@ -313,6 +313,20 @@ describe("mremap", () => {
   });
 });
 
+describe("mmExec", () => {
+  it("refuses an unaligned, empty or overlapping layout with EINVAL and changes nothing", () => {
+    const area = (start: number, end: number) => ({ start, end, prot: PROT_READ, flags: MAP_PRIVATE, pgoff: 0, file: null, name: null });
+    const { be, mm, layout } = world();
+    expect(be.mmExec(mm, { areas: [area(BASE, BASE + P + 1)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    expect(be.mmExec(mm, { areas: [area(BASE, BASE)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    expect(be.mmExec(mm, { areas: [area(BASE, BASE + 2 * P), area(BASE + P, BASE + 3 * P)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    expect(layout()).toEqual([]);
+    expect(be.mmExec(mm, { areas: [area(BASE + P, BASE + 2 * P), area(BASE, BASE + P)], startBrk: 0, mmapBase: 0 })).toBe(0);
+    // adjacent identical private anonymous areas stay as the snapshot drew them: they were separate VMAs there
+    expect(layout()).toEqual(["0-1 r--p", "1-2 r--p"]);
+  });
+});
+
 describe("brk", () => {
   function heap() {
     const w = world();
