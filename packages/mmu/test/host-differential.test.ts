@@ -70,6 +70,8 @@ function areasFromMaps(text: string): ExecArea[] {
 }
 
 interface HostRun {
+  /** The program's open files by fd: one struct file each, as the kernel keeps them. */
+  files: Map<number, MmapFile>;
   brk0: number;
   initialMaps: string;
   calls: Array<{ line: number; text: string; name: string; args: number[]; result: number }>;
@@ -78,10 +80,17 @@ interface HostRun {
 
 function parseRun(out: string): HostRun {
   const lines = out.split("\n");
-  const brk0 = parseInt(lines[0]!.split(" ")[1]!, 16);
+  const files = new Map<number, MmapFile>();
+  let i = 0;
+  for (; lines[i]!.startsWith("file "); i++) {
+    const [, fd, mode, major, minor, ino, path] = lines[i]!.split(" ");
+    const f = snapshotFile(path!, parseInt(major!, 16), parseInt(minor!, 16), Number(ino));
+    files.set(Number(fd), { ...f, writable: mode === "rw" });
+  }
+  const brk0 = parseInt(lines[i]!.split(" ")[1]!, 16);
   const blocks: string[] = [];
   const calls: HostRun["calls"] = [];
-  for (let i = 1; i < lines.length; i++) {
+  for (i++; i < lines.length; i++) {
     if (lines[i] === "maps-begin") {
       const end = lines.indexOf("maps-end", i);
       blocks.push(lines.slice(i + 1, end).join("\n") + "\n");
@@ -90,18 +99,23 @@ function parseRun(out: string): HostRun {
     }
     const m = /^(\w+) (.*) = (-?[0-9a-f]+)$/.exec(lines[i]!);
     if (m === null) continue;
-    const args = m[2]!.split(" ").map((a) => (a === "-1" ? -1 : parseInt(a, 16)));
+    // every argument is hex but mmap's fd, which the program prints in decimal
+    const args = m[2]!.split(" ").map((a, k) => (a === "-1" ? -1 : m[1] === "mmap" && k === 4 ? parseInt(a, 10) : parseInt(a, 16)));
     const result = m[3]!.startsWith("-") ? -parseInt(m[3]!.slice(1), 10) : parseInt(m[3]!, 16);
     calls.push({ line: i + 1, text: lines[i]!, name: m[1]!, args, result });
   }
-  return { brk0, initialMaps: blocks[0]!, calls, finalMaps: blocks[1]! };
+  return { files, brk0, initialMaps: blocks[0]!, calls, finalMaps: blocks[1]! };
 }
 
 /** The syscall layer's part of mmap(2) until @mmsim/kernel exists: offset alignment, then the fd. */
-function sysMmap(be: MmuBackend, mm: number, [addr, len, prot, flags, , off]: number[]): number {
+function sysMmap(be: MmuBackend, mm: number, files: Map<number, MmapFile>, [addr, len, prot, flags, fd, off]: number[]): number {
   if (off! % PAGE_SIZE !== 0) return -EINVAL;
-  if (!(flags! & MAP_ANONYMOUS)) return -EBADF; // the program passes fd -1
-  return be.mmap(mm, { addr: addr!, len: len!, prot: prot!, flags: flags!, pgoff: off! / PAGE_SIZE, file: null });
+  let file: MmapFile | null = null;
+  if (!(flags! & MAP_ANONYMOUS)) {
+    file = files.get(fd!) ?? null;
+    if (file === null) return -EBADF;
+  }
+  return be.mmap(mm, { addr: addr!, len: len!, prot: prot!, flags: flags!, pgoff: off! / PAGE_SIZE, file });
 }
 
 function replay(run: HostRun): { mismatches: string[]; maps: string; initialMaps: string } {
@@ -115,7 +129,7 @@ function replay(run: HostRun): { mismatches: string[]; maps: string; initialMaps
     let got: number;
     switch (c.name) {
       case "mmap":
-        got = sysMmap(be, mm, a);
+        got = sysMmap(be, mm, run.files, a);
         break;
       case "munmap":
         got = be.munmap(mm, a[0]!, a[1]!);
@@ -148,8 +162,9 @@ function withoutShmemInodes(maps: string): string {
 
 describe.skipIf(problem !== null)("MMU backend against the host kernel (setarch -R, raw syscalls)", () => {
   let bin = "";
+  let dir = "";
   beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), "mmsim-mmops-"));
+    dir = mkdtempSync(join(tmpdir(), "mmsim-mmops-"));
     bin = join(dir, "mmops");
     const cc = spawnSync("gcc", ["-O2", "-Wall", "-o", bin, join(import.meta.dirname, "host", "mmops.c")], { encoding: "utf8" });
     expect(cc.stderr).toBe("");
@@ -158,10 +173,13 @@ describe.skipIf(problem !== null)("MMU backend against the host kernel (setarch 
 
   const seeds = Array.from({ length: SEEDS }, (_, i) => i + 1);
   it.each(seeds)("seed %i: same results and same final maps", (seed) => {
-    const host = spawnSync("sh", ["-c", `ulimit -s 8192; exec setarch -R "${bin}" ${seed} ${OPS}`], { encoding: "utf8" });
+    // odd seeds also map a file, through a read-write and a read-only fd
+    const files = seed % 2 === 1 ? ` "${dir}"` : "";
+    const host = spawnSync("sh", ["-c", `ulimit -s 8192; exec setarch -R "${bin}" ${seed} ${OPS}${files}`], { encoding: "utf8" });
     expect(host.status, host.stderr).toBe(0);
     const run = parseRun(host.stdout);
     expect(run.calls.length).toBe(OPS);
+    if (files !== "") expect(run.calls.some((c) => c.name === "mmap" && c.args[4]! >= 0 && c.result > 0)).toBe(true);
     const { mismatches, maps, initialMaps } = replay(run);
     expect(initialMaps).toBe(run.initialMaps);
     expect(mismatches.slice(0, 10)).toEqual([]);

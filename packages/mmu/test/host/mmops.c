@@ -7,6 +7,8 @@
  *   then the final maps between "maps-begin" and "maps-end".
  * Addresses the program passes are either results it got back (its own mappings), or inside a
  * window it chooses away from everything else, so it never unmaps its own code.
+ * With a third argument (a directory) it also creates a 16-page file there, opens it read-write
+ * and read-only, prints "file <fd> <rw|ro> <major> <minor> <ino> <path>" for each, and maps it too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -91,6 +95,24 @@ static void remember(long r) { if (r > 0 && (unsigned long)r < 0x7fffffffffffUL)
 /* syscall(2) returns -1 and sets errno; the kernel's own value is -errno. */
 static long raw(long r) { return r == -1 ? -errno : r; }
 
+static int fds[3] = {-1, -1, 99}; /* read-write, read-only, never opened */
+
+static void open_files(const char *dir) {
+  static char path[400];
+  snprintf(path, sizeof path, "%s/data", dir);
+  int rw = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  if (rw < 0 || ftruncate(rw, 16 * 4096) != 0) exit(2);
+  fds[0] = rw;
+  fds[1] = open(path, O_RDONLY);
+  for (int i = 0; i < 2; i++) {
+    struct stat st;
+    fstat(fds[i], &st);
+    snprintf(line, sizeof line, "file %d %s %x %x %lu %s\n", fds[i], i == 0 ? "rw" : "ro", major(st.st_dev), minor(st.st_dev),
+             (unsigned long)st.st_ino, path);
+    emit(line);
+  }
+}
+
 static void result(long r) {
   if (r < 0 && r > -4096) snprintf(line + strlen(line), sizeof line - strlen(line), " = -%ld\n", -r);
   else snprintf(line + strlen(line), sizeof line - strlen(line), " = %lx\n", r);
@@ -100,6 +122,8 @@ static void result(long r) {
 int main(int argc, char **argv) {
   state = argc > 1 ? strtoull(argv[1], 0, 10) * 2654435761ULL + 88172645463325252ULL : 88172645463325252ULL;
   int nops = argc > 2 ? atoi(argv[2]) : 200;
+  int with_files = argc > 3;
+  if (with_files) open_files(argv[3]);
   long brk0 = syscall(SYS_brk, 0);
   snprintf(line, sizeof line, "brk %lx\n", brk0); emit(line);
   keep_initial(dump_maps());
@@ -114,10 +138,18 @@ int main(int argc, char **argv) {
       static const int f[] = {MAP_PRIVATE | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN, 0, MAP_PRIVATE | MAP_ANONYMOUS};
       int flags = f[pick(7)];
+      int fd = -1;
+      unsigned long off = 0;
+      if (with_files && pick(2) == 0) {
+        static const int ff[] = {MAP_PRIVATE, MAP_SHARED, MAP_PRIVATE | MAP_FIXED, MAP_SHARED | MAP_FIXED, MAP_SHARED_VALIDATE};
+        flags = ff[pick(5)];
+        fd = fds[pick(8) == 0 ? 2 : pick(2)];
+        off = PG * pick(12) + (pick(16) == 0 ? 100 : 0);
+      }
       unsigned long addr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) || pick(4) == 0 ? a : 0;
       if (pick(20) == 0) len = 0;
-      r = raw(syscall(SYS_mmap, addr, len, prot, flags, -1, 0));
-      snprintf(line, sizeof line, "mmap %lx %lx %x %x -1 0", addr, len, prot, flags);
+      r = raw(syscall(SYS_mmap, addr, len, prot, flags, fd, off));
+      snprintf(line, sizeof line, "mmap %lx %lx %x %x %d %lx", addr, len, prot, flags, fd, off);
       result(r); remember(r);
       break;
     }
