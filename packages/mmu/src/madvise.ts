@@ -28,6 +28,7 @@ import {
   VM_PFNMAP,
   VM_RAND_READ,
   VM_SEQ_READ,
+  VM_SHARED,
   VM_SPECIAL,
   VM_WIPEONFORK,
   VM_HUGEPAGE,
@@ -76,13 +77,13 @@ function adviseFlags(vma: Vma, advice: number): number {
     case MADV_DOFORK:
       return f & VM_IO ? -EINVAL : f & ~VM_DONTCOPY;
     case MADV_WIPEONFORK:
-      return vma.vmFile !== null || f & VM_SHARED_OR_SPECIAL ? -EINVAL : f | VM_WIPEONFORK;
+      return vma.vmFile !== null || f & VM_SHARED ? -EINVAL : f | VM_WIPEONFORK;
     case MADV_KEEPONFORK:
       return f & ~VM_WIPEONFORK;
     case MADV_DONTDUMP:
       return f | VM_DONTDUMP;
     case MADV_DODUMP:
-      return vma.name !== null && f & VM_SPECIAL ? -EINVAL : f & ~VM_DONTDUMP;
+      return f & VM_SPECIAL && !(f & VM_HUGETLB) ? -EINVAL : f & ~VM_DONTDUMP;
     case MADV_HUGEPAGE:
       return (f & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
     case MADV_NOHUGEPAGE:
@@ -91,7 +92,6 @@ function adviseFlags(vma: Vma, advice: number): number {
       return f;
   }
 }
-const VM_SHARED_OR_SPECIAL = 0x8 | VM_SPECIAL;
 
 /** Applies `advice` to [start, end) of one VMA; returns the VMA covering it afterwards or -errno. */
 function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end: number, advice: number, hooks: UnmapHooks): Vma | number {

@@ -11,6 +11,8 @@ import {
   ENODEV,
   ENOMEM,
   EOPNOTSUPP,
+  MADV_DODUMP,
+  MADV_WIPEONFORK,
   MAP_ANONYMOUS,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
@@ -310,6 +312,19 @@ describe("mremap", () => {
     const dst = be.mremap(mm, BASE, 5 * P, 5 * P, MREMAP_DONTUNMAP | MREMAP_MAYMOVE, 0);
     expect(dst).toBe(0x7ffff7ffa000);
     expect(layout()[0]).toBe("0-5 rw-p");
+  });
+});
+
+describe("madvise", () => {
+  it("WIPEONFORK needs private memory without a file; DODUMP refuses special mappings", () => {
+    const { be, mm, mmap } = world();
+    const area = (start: number, name: string) => ({ start, end: start + P, prot: PROT_READ, flags: MAP_PRIVATE, pgoff: 0, file: null, name });
+    expect(be.mmExec(mm, { areas: [area(BASE, "[vdso]"), area(BASE + 2 * P, "[vvar]")], startBrk: 0, mmapBase: 0 })).toBe(0);
+    expect(be.madvise(mm, BASE, P, MADV_WIPEONFORK)).toBe(0); // VM_DONTEXPAND alone does not stop it
+    const shared = mmap(BASE + 4 * P, P, PROT_READ, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED);
+    expect(be.madvise(mm, shared, P, MADV_WIPEONFORK)).toBe(-EINVAL);
+    expect(be.madvise(mm, BASE + 2 * P, P, MADV_DODUMP)).toBe(-EINVAL);
+    expect(be.madvise(mm, shared, P, MADV_DODUMP)).toBe(0);
   });
 });
 
