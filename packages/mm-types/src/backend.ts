@@ -27,6 +27,39 @@ export interface MmapFile {
   read(offset: number, dst: Uint8Array): number;
   /** The driver's mapping hooks; absent hooks behave as Linux's absent f_op members. */
   readonly ops: MmapFileOps;
+  /**
+   * The inode's i_mmap: every VMA mapping the file, by pgoff range. Backends link each VMA of the
+   * file when it is created and unlink it when it goes, and unlink/relink around any change of its
+   * start, end or pgoff. Absent for files nobody needs to find mappings of. Linux: inode->i_mapping.
+   */
+  readonly mapping?: AddressSpacePort;
+}
+
+/**
+ * A VMA's entry in its file's i_mmap. The backend owns the object and keeps the fields current
+ * (they change only while the entry is unlinked). Linux: the vm_area_struct in the i_mmap tree.
+ */
+export interface IMmapEntry extends VmaRef {
+  /** The address space the VMA belongs to. */
+  readonly mmId: number;
+  /**
+   * Drops the page-table entries (and page references) for file pages [pgoffFirst, pgoffLast] of
+   * this VMA, leaving the VMA. Linux: unmap_mapping_range_vma() → zap_page_range_single().
+   */
+  zapPages(pgoffFirst: number, pgoffLast: number): void;
+}
+
+/**
+ * The i_mmap of an inode: an interval tree of the VMAs mapping it, keyed by the pgoff range each
+ * covers. Linux: struct address_space's i_mmap (vma_interval_tree_*); the seed's "prio tree".
+ */
+export interface AddressSpacePort {
+  /** Linux: vma_interval_tree_insert(). */
+  vmaLink(entry: IMmapEntry): void;
+  /** Linux: vma_interval_tree_remove(). */
+  vmaUnlink(entry: IMmapEntry): void;
+  /** Entries whose pgoff range meets [first, last] (inclusive). Linux: vma_interval_tree_foreach(). */
+  vmasIntersecting(first: number, last: number): Iterable<IMmapEntry>;
 }
 
 /**
@@ -42,9 +75,36 @@ export interface MmapFileOps {
    */
   getUnmappedArea?(addr: number, len: number, pgoff: number, flags: number): number;
   /** Called when a VMA is set up on the file; -ENOSYS means "make a copy instead". */
-  mmap?(vma: { readonly vmStart: number; readonly vmEnd: number; readonly vmFlags: number; readonly vmPgoff: number }): number;
+  mmap?(vma: VmaRef): number;
   /** Called when the last mapping of the file goes away (vm_operations.close of the last VMA). */
   release?(): void;
+  /**
+   * Called for every new VMA that copies an existing one: the second half of a split, the child's
+   * copy at fork, the new VMA of an mremap move. Not called for the VMA `mmap` set up.
+   * Linux: vm_operations_struct.open (shm_open() counts nattch with it).
+   */
+  open?(vma: VmaRef): void;
+  /**
+   * Called for every VMA removed: munmap, exit, exec, the old VMA of a move, the VMA that a merge
+   * absorbs is not closed (merges only happen where open/close would cancel out).
+   * Linux: vm_operations_struct.close (shm_close()).
+   */
+  close?(vma: VmaRef): void;
+  /**
+   * The page-cache page at `pgoff`, with a reference taken for the caller (who drops it with
+   * putPage). Returns a pfn, or a negative number when there is no page there (beyond EOF: the
+   * backend raises SIGBUS). Absent: the backend fills a private page with `read()`, and a shared
+   * mapping of such a file cannot be faulted (SIGBUS). Linux: vm_operations_struct.fault → filemap_fault().
+   */
+  fault?(pgoff: number): number;
+}
+
+/** The fields of a VMA the file's hooks are told about. Linux: the struct vm_area_struct passed to f_op/vm_ops. */
+export interface VmaRef {
+  readonly vmStart: number;
+  readonly vmEnd: number;
+  readonly vmFlags: number;
+  readonly vmPgoff: number;
 }
 
 /** The arguments of do_mmap() after the syscall layer resolved the fd. */

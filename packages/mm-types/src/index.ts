@@ -452,6 +452,9 @@ export type {
 export type {
   MmapFile,
   MmapFileOps,
+  VmaRef,
+  IMmapEntry,
+  AddressSpacePort,
   MmapRequest,
   ExecLayout,
   ExecArea,
