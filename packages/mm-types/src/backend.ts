@@ -127,6 +127,11 @@ export interface ExecLayout {
   readonly startBrk: number;
   /** Current brk when it differs from startBrk (a snapshot with a grown [heap]). */
   readonly brk?: number;
+  /**
+   * NOMMU: the end of the heap preallocated with the program image; brk never grows past it.
+   * Linux: mm->context.end_brk (binfmt_flat). The MMU backend ignores it.
+   */
+  readonly endBrk?: number;
   /** mm->mmap_base: where top-down address search starts. */
   readonly mmapBase: number;
 }
