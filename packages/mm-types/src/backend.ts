@@ -199,6 +199,24 @@ export interface MmBackend {
   writeUser(mmId: number, addr: number, src: Uint8Array): AccessFault | 0;
   /** Read-only view of an address space for procfs. */
   view(mmId: number): MmViewPort;
+  /**
+   * The text of /proc/<pid>/maps for this address space, in this backend's format.
+   * Linux: proc_pid_maps_op of fs/proc/task_mmu.c (MMU) or fs/proc/task_nommu.c (NOMMU).
+   */
+  showMaps(mmId: number): string;
+  /** The text of /proc/<pid>/smaps. Linux: show_smap() (task_mmu.c); NOMMU has no smaps: return null. */
+  showSmaps(mmId: number): string | null;
+  /**
+   * The text of the global /proc/maps (NOMMU: every vm_region, fs/proc/nommu.c), or null where the
+   * file doesn't exist (MMU).
+   */
+  showGlobalMaps(): string | null;
+  /**
+   * The /proc/meminfo values this backend accounts, in pages, by meminfo label ("AnonPages",
+   * "Mapped", "Shmem", "Committed_AS", "MmapCopy", ...). A backend reports "MmapCopy" only if it is a
+   * NOMMU kernel, where the line exists; the kernel prints the line exactly when the key is present.
+   */
+  meminfoPages(): Readonly<Record<string, number>>;
   /** The global region view (NOMMU); an MMU backend returns an empty one. */
   regions(): RegionsViewPort;
   /** What futex needs of the backend. */
