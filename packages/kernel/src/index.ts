@@ -1,0 +1,28 @@
+/**
+ * @mmsim/kernel: the syscall layer both mm backends sit behind — tasks, fork/vfork/exec/exit, the fd
+ * table and a small VFS with a page cache, dispatch of Linux-numbered syscalls, the simulated clock,
+ * processes made from /proc/<pid>/maps snapshots, and the /proc files.
+ */
+export { Kernel, BLOCKED } from "./kernel.js";
+export type { KernelOptions, CloneArgs, SyscallResult } from "./kernel.js";
+export { Task } from "./task.js";
+export type { TaskState, BlockReason, MmRef, TaskCred } from "./task.js";
+export { FdTable, NR_OPEN_DEFAULT } from "./fd-table.js";
+export { SimClock } from "./clock.js";
+export { dispatchSyscall } from "./dispatch.js";
+export type { SyscallArg, SyscallHandler } from "./dispatch.js";
+export { Vfs, normalizePath } from "./vfs/vfs.js";
+export type { InodeSpec, VfsOptions } from "./vfs/vfs.js";
+export { Inode } from "./vfs/inode.js";
+export type { InodeDriver } from "./vfs/inode.js";
+export { OpenFile } from "./vfs/file.js";
+export type { FileIo } from "./vfs/file.js";
+export { blockdevFileDriver, devZeroDriver, directoryDriver, mapsAsAnonymous } from "./vfs/drivers.js";
+export { defaultExecLoader, ELF_TEXT_BASE, INITIAL_STACK_SIZE } from "./exec-loader.js";
+export type { ExecLoader } from "./exec-loader.js";
+export { layoutFromMaps } from "./snapshot.js";
+export type { SnapshotOptions, SnapshotResult } from "./snapshot.js";
+export { meminfoPages, procRead } from "./proc.js";
+export type { ProcProvider } from "./proc.js";
+export { Scheduler } from "./scheduler.js";
+export type { Program, ProgramContext, RunResult, SyscallRequest } from "./scheduler.js";

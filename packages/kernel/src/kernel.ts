@@ -1,0 +1,567 @@
+/**
+ * The syscall layer: tasks and their lifecycles (clone, fork, vfork, execve, exit), the fd table and
+ * VFS, and the memory syscalls handed to whichever mm backend the kernel was assembled with. The
+ * kernel never asks which backend it has. Linux: kernel/fork.c, kernel/exit.c, fs/exec.c, fs/open.c,
+ * mm/mmap.c's syscall entry points.
+ */
+import {
+  AT_FDCWD,
+  CLONE_CHILD_CLEARTID,
+  CLONE_FILES,
+  CLONE_FS,
+  CLONE_NEWNS,
+  CLONE_NEWUSER,
+  CLONE_SIGHAND,
+  CLONE_THREAD,
+  CLONE_VFORK,
+  CLONE_VM,
+  EACCES,
+  EAGAIN,
+  EBADF,
+  EFAULT,
+  EINVAL,
+  EISDIR,
+  ENOENT,
+  ENOTDIR,
+  EPERM,
+  ESRCH,
+  MAP_ANONYMOUS,
+  MAP_SHARED,
+  PAGE_SIZE,
+  PROT_WRITE,
+  S_IFDIR,
+  S_IFREG,
+  SIGCHLD,
+  bug,
+} from "@mmsim/mm-types";
+import type { AddressSpacePort, ExecLayout, MmBackend, PageAllocatorPort, PhysMemPort, ZonesViewPort } from "@mmsim/mm-types";
+import { SimClock } from "./clock.js";
+import { FdTable } from "./fd-table.js";
+import { Task } from "./task.js";
+import type { BlockReason, MmRef, TaskCred } from "./task.js";
+import { blockdevFileDriver, devZeroDriver, directoryDriver, mapsAsAnonymous } from "./vfs/drivers.js";
+import type { OpenFile } from "./vfs/file.js";
+import type { InodeSpec } from "./vfs/vfs.js";
+import { Vfs, checkOpenFlags, normalizePath } from "./vfs/vfs.js";
+import { defaultExecLoader } from "./exec-loader.js";
+import type { ExecLoader } from "./exec-loader.js";
+import { dispatchSyscall } from "./dispatch.js";
+import type { SyscallArg, SyscallHandler } from "./dispatch.js";
+import { procRead } from "./proc.js";
+import type { ProcProvider } from "./proc.js";
+
+/** Returned by a syscall whose task now sleeps; its result arrives through `onWake`. */
+export const BLOCKED: unique symbol = Symbol("blocked");
+/** A syscall's outcome: a return value (≥ 0 or -errno), or BLOCKED. */
+export type SyscallResult = number | typeof BLOCKED;
+
+/** Options of a kernel. */
+export interface KernelOptions {
+  /** The mm backend (MMU or NOMMU). */
+  readonly backend: MmBackend;
+  /** The page allocator behind the backend, for the page cache and /proc/meminfo. */
+  readonly pages: PageAllocatorPort & ZonesViewPort;
+  readonly physMem: PhysMemPort;
+  /** Makes an inode's i_mmap. */
+  readonly addressSpace: () => AddressSpacePort;
+  /** What execve maps for a path (default: a minimal static-binary layout). */
+  readonly execLoader?: ExecLoader;
+  /** Files to create when an open finds nothing (the replay's "a file the trace names"). */
+  readonly onMissingFile?: (path: string, flags: number) => InodeSpec | null;
+}
+
+/** Arguments of clone beyond the flags. Linux: struct kernel_clone_args. */
+export interface CloneArgs {
+  /** The child's tid (a trace's pid); default the next free one. */
+  readonly childTid?: number;
+  /** CLONE_CHILD_CLEARTID address. */
+  readonly childTidAddr?: number;
+}
+
+/** The syscall layer over one mm backend. */
+export class Kernel {
+  readonly backend: MmBackend;
+  readonly pages: PageAllocatorPort & ZonesViewPort;
+  readonly physMem: PhysMemPort;
+  readonly vfs: Vfs;
+  readonly clock = new SimClock();
+  private readonly taskMap = new Map<number, Task>();
+  private readonly mmRefs = new Map<number, MmRef>();
+  private nextPid = 1;
+  private readonly execLoader: ExecLoader;
+  /** The task in a syscall right now (what Linux calls current). */
+  private current_: Task | null = null;
+  /** Called when a blocked task is woken, with the value its syscall returns. */
+  onWake: ((task: Task, result: number) => void) | null = null;
+
+  constructor(opts: KernelOptions) {
+    this.backend = opts.backend;
+    this.pages = opts.pages;
+    this.physMem = opts.physMem;
+    this.execLoader = opts.execLoader ?? defaultExecLoader;
+    this.vfs = new Vfs({
+      pages: opts.pages,
+      physMem: opts.physMem,
+      addressSpace: opts.addressSpace,
+      defaultDriver: blockdevFileDriver,
+      ...(opts.onMissingFile !== undefined ? { onMissing: opts.onMissingFile } : {}),
+    });
+    this.vfs.mknod("/", { mode: S_IFDIR | 0o755, driver: directoryDriver, ino: 2 });
+    this.vfs.mknod("/dev/zero", { mode: 0o020000 | 0o666, driver: devZeroDriver, devMajor: 0, devMinor: 5, ino: 4 });
+  }
+
+  // ---- tasks -----------------------------------------------------------------------------
+
+  /** The task with this tid, or null. */
+  task(tid: number): Task | null {
+    return this.taskMap.get(tid) ?? null;
+  }
+
+  /** Live and zombie tasks in tid order. */
+  tasks(): Task[] {
+    return [...this.taskMap.values()].sort((a, b) => a.tid - b.tid);
+  }
+
+  /** The task in a syscall now. */
+  get current(): Task | null {
+    return this.current_;
+  }
+
+  private allocPid(wanted?: number): number {
+    if (wanted !== undefined) {
+      if (!Number.isInteger(wanted) || wanted <= 0) return -EINVAL;
+      if (this.taskMap.get(wanted)?.alive === true) return -EAGAIN;
+      this.nextPid = Math.max(this.nextPid, wanted + 1);
+      return wanted;
+    }
+    while (this.taskMap.get(this.nextPid)?.alive === true) this.nextPid++;
+    return this.nextPid++;
+  }
+
+  private newMm(): MmRef {
+    const ref = { mmId: this.backend.mmNew(), users: 1 };
+    this.mmRefs.set(ref.mmId, ref);
+    return ref;
+  }
+
+  /** Drops a task's hold on an mm; the last user tears it down. Linux: mmput(). */
+  private mmput(ref: MmRef): void {
+    if (ref.users <= 0) bug(`mm ${ref.mmId} put with ${ref.users} users`);
+    if (--ref.users > 0) return;
+    this.mmRefs.delete(ref.mmId);
+    this.backend.mmRelease(ref.mmId);
+  }
+
+  /**
+   * Creates a process with a fresh address space: the first process of a run (init, or a program whose
+   * snapshot we start from). With a layout, installs it as exec would. Returns the task or -errno.
+   */
+  createProcess(opts: { pid?: number; layout?: ExecLayout; comm?: string; cred?: TaskCred } = {}): Task | number {
+    const pid = this.allocPid(opts.pid);
+    if (pid < 0) return pid;
+    const mm = this.newMm();
+    if (opts.layout !== undefined) {
+      const r = this.backend.mmExec(mm.mmId, opts.layout);
+      if (r < 0) {
+        this.mmput(mm);
+        return r;
+      }
+    }
+    const files = new FdTable((f) => this.vfs.release(f));
+    const t = new Task(pid, pid, 0, mm, files, opts.cred ?? { uid: 0, gid: 0 }, opts.comm ?? "init");
+    this.taskMap.set(pid, t);
+    return t;
+  }
+
+  /** Runs `fn` as task `tid`'s syscall: -ESRCH when there is no such live task. */
+  private asTask(tid: number, fn: (t: Task) => SyscallResult): SyscallResult {
+    const t = this.taskMap.get(tid);
+    if (t === undefined || !t.alive) return -ESRCH;
+    if (t.state === "blocked") bug(`task ${tid} makes a syscall while blocked on ${t.blockedOn}`);
+    const prev = this.current_;
+    this.current_ = t;
+    try {
+      return fn(t);
+    } finally {
+      this.current_ = prev;
+    }
+  }
+
+  /** Puts a task to sleep. */
+  block(t: Task, reason: BlockReason): typeof BLOCKED {
+    t.state = "blocked";
+    t.blockedOn = reason;
+    return BLOCKED;
+  }
+
+  /** Wakes a blocked task: its syscall returns `result`. Linux: wake_up_process(). */
+  wakeTask(tid: number, result: number): void {
+    const t = this.taskMap.get(tid);
+    if (t === undefined || t.state !== "blocked") return;
+    if (t.timerId !== 0) {
+      this.clock.cancel(t.timerId);
+      t.timerId = 0;
+    }
+    t.state = "runnable";
+    t.blockedOn = null;
+    t.wakeResult = result;
+    this.onWake?.(t, result);
+  }
+
+  /**
+   * clone(): a new task sharing or copying the parent's mm and fds by the flags, checked in
+   * copy_process()'s order. CLONE_VFORK blocks the parent until the child execs or exits.
+   * Returns the child's tid (or BLOCKED for vfork) or -errno. Linux: kernel_clone() → copy_process().
+   */
+  clone(tid: number, flags: number, args: CloneArgs = {}): SyscallResult {
+    return this.asTask(tid, (parent) => {
+      if ((flags & (CLONE_NEWNS | CLONE_FS)) === (CLONE_NEWNS | CLONE_FS)) return -EINVAL;
+      if ((flags & (CLONE_NEWUSER | CLONE_FS)) === (CLONE_NEWUSER | CLONE_FS)) return -EINVAL;
+      if (flags & CLONE_THREAD && !(flags & CLONE_SIGHAND)) return -EINVAL;
+      if (flags & CLONE_SIGHAND && !(flags & CLONE_VM)) return -EINVAL;
+      const pid = this.allocPid(args.childTid);
+      if (pid < 0) return pid;
+      let mm: MmRef;
+      if (flags & CLONE_VM) {
+        mm = parent.mm;
+        mm.users++;
+      } else {
+        const id = this.backend.mmDup(parent.mm.mmId);
+        if (id < 0) return id;
+        mm = { mmId: id, users: 1 };
+        this.mmRefs.set(id, mm);
+      }
+      let files: FdTable;
+      if (flags & CLONE_FILES) {
+        files = parent.files;
+        files.users++;
+      } else files = parent.files.copy();
+      const tgid = flags & CLONE_THREAD ? parent.tgid : pid;
+      const child = new Task(pid, tgid, parent.tgid, mm, files, parent.cred, parent.comm);
+      if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTidAddr ?? 0;
+      this.taskMap.set(pid, child);
+      if (!(flags & CLONE_VFORK)) return pid;
+      parent.vforkChild = pid;
+      child.vforkParent = parent.tid;
+      return this.block(parent, "vfork");
+    });
+  }
+
+  /** fork(): clone(SIGCHLD). */
+  fork(tid: number, childTid?: number): SyscallResult {
+    return this.clone(tid, SIGCHLD, childTid !== undefined ? { childTid } : {});
+  }
+
+  /** vfork(): clone(CLONE_VM | CLONE_VFORK | SIGCHLD). */
+  vfork(tid: number, childTid?: number): SyscallResult {
+    return this.clone(tid, CLONE_VM | CLONE_VFORK | SIGCHLD, childTid !== undefined ? { childTid } : {});
+  }
+
+  /** Releases a vfork parent. Linux: mm_release() → complete_vfork_done(). */
+  private completeVforkDone(t: Task): void {
+    if (t.vforkParent === null) return;
+    const parent = this.taskMap.get(t.vforkParent);
+    t.vforkParent = null;
+    if (parent === undefined || parent.vforkChild !== t.tid) return;
+    parent.vforkChild = null;
+    this.wakeTask(parent.tid, t.tid);
+  }
+
+  /** Hooks subsystems run at exit and exec (futex waiters, clear_child_tid wakeups). */
+  private readonly exitHooks: Array<(t: Task) => void> = [];
+
+  /** Registers a hook run when a task exits, before its mm is dropped. */
+  addExitHook(fn: (t: Task) => void): void {
+    this.exitHooks.push(fn);
+  }
+
+  /**
+   * execve(): a new mm from the loader's layout replaces the old one; the other threads of the
+   * process exit; close-on-exec fds close; a vfork parent resumes. Linux: do_execveat_common() →
+   * begin_new_exec() (de_thread, exec_mmap, do_close_on_exec).
+   */
+  execve(tid: number, path: string): SyscallResult {
+    return this.asTask(tid, (t) => {
+      const layout = this.execLoader(this, normalizeUserPath(path));
+      if (typeof layout === "number") return layout;
+      const mm = this.newMm();
+      const r = this.backend.mmExec(mm.mmId, layout);
+      if (r < 0) {
+        this.mmput(mm);
+        return r;
+      }
+      for (const other of this.tasks()) if (other !== t && other.tgid === t.tgid && other.alive) this.exitTask(other, 0);
+      const old = t.mm;
+      t.mm = mm;
+      this.completeVforkDone(t);
+      this.mmput(old);
+      if (t.files.users > 1) {
+        t.files.users--;
+        t.files = t.files.copy();
+      }
+      t.files.closeOnExec();
+      t.comm = path;
+      return 0;
+    });
+  }
+
+  /** Ends one task. Linux: do_exit() → exit_mm(), exit_files(). */
+  private exitTask(t: Task, code: number): void {
+    if (!t.alive) return;
+    for (const hook of this.exitHooks) hook(t);
+    if (t.state === "blocked" && t.timerId !== 0) this.clock.cancel(t.timerId);
+    t.state = "zombie";
+    t.blockedOn = null;
+    t.exitCode = code;
+    this.completeVforkDone(t);
+    this.mmput(t.mm);
+    if (--t.files.users === 0) t.files.closeAll();
+  }
+
+  /** exit(): ends the calling thread. */
+  exit(tid: number, code: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      this.exitTask(t, code & 0xff);
+      return 0;
+    });
+  }
+
+  /** exit_group(): ends every thread of the calling process. */
+  exitGroup(tid: number, code: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      for (const other of this.tasks()) if (other.tgid === t.tgid) this.exitTask(other, code & 0xff);
+      return 0;
+    });
+  }
+
+  /** Forgets exited tasks (a wait() by their parent). */
+  reap(): void {
+    for (const [tid, t] of this.taskMap) if (!t.alive) this.taskMap.delete(tid);
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  /**
+   * mmap(): offset alignment, then the fd, then do_mmap in the backend. A mapping of /dev/zero is
+   * anonymous memory (private) or a shmem object (shared), after the file-mode checks.
+   * Linux: sys_mmap (arch/x86/kernel/sys_x86_64.c) → ksys_mmap_pgoff() → vm_mmap_pgoff() → do_mmap().
+   */
+  mmap(tid: number, addr: number, len: number, prot: number, flags: number, fd: number, off: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      if (!Number.isSafeInteger(off) || off % PAGE_SIZE !== 0) return -EINVAL;
+      const mmId = t.mm.mmId;
+      if (flags & MAP_ANONYMOUS) return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff: off / PAGE_SIZE, file: null });
+      const file = t.files.get(fd);
+      if (file === null) return -EBADF;
+      if (mapsAsAnonymous(file.inode.driver)) {
+        if (!file.readable || (flags & MAP_SHARED && prot & PROT_WRITE && !file.writable)) return -EACCES;
+        return this.backend.mmap(mmId, { addr, len, prot, flags: flags | MAP_ANONYMOUS, pgoff: off / PAGE_SIZE, file: null });
+      }
+      return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff: off / PAGE_SIZE, file: file.asMmapFile() });
+    });
+  }
+
+  munmap(tid: number, addr: number, len: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.munmap(t.mm.mmId, addr, len));
+  }
+
+  mprotect(tid: number, addr: number, len: number, prot: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.mprotect(t.mm.mmId, addr, len, prot));
+  }
+
+  mremap(tid: number, oldAddr: number, oldLen: number, newLen: number, flags: number, newAddr: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.mremap(t.mm.mmId, oldAddr, oldLen, newLen, flags, newAddr));
+  }
+
+  brk(tid: number, brk: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.brk(t.mm.mmId, brk));
+  }
+
+  madvise(tid: number, addr: number, len: number, advice: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.madvise(t.mm.mmId, addr, len, advice));
+  }
+
+  msync(tid: number, addr: number, len: number, flags: number): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.msync(t.mm.mmId, addr, len, flags));
+  }
+
+  mlock(tid: number, addr: number, len: number, lock: boolean): SyscallResult {
+    return this.asTask(tid, (t) => this.backend.mlock(t.mm.mmId, addr, len, lock));
+  }
+
+  // ---- files -----------------------------------------------------------------------------
+
+  /** The absolute path openat() resolves, or -errno. Linux: path_init() for dfd + name. */
+  private resolveAt(t: Task, dirfd: number, path: string): string | number {
+    if (path === "") return -ENOENT;
+    if (path.startsWith("/")) return normalizePath(path);
+    if (dirfd === AT_FDCWD) return normalizePath("/" + path);
+    const dir = t.files.get(dirfd);
+    if (dir === null) return -EBADF;
+    if (dir.inode.type !== S_IFDIR) return -ENOTDIR;
+    return normalizePath(dir.inode.path + "/" + path);
+  }
+
+  /** openat(): returns the lowest free fd. Linux: do_sys_openat2(). */
+  openat(tid: number, dirfd: number, path: string, flags: number, mode: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      const bad = checkOpenFlags(flags);
+      if (bad < 0) return bad;
+      const abs = this.resolveAt(t, dirfd, path);
+      if (typeof abs === "number") return abs;
+      const fd = t.files.lowestFree();
+      if (fd < 0) return fd;
+      const file = this.vfs.open(abs, flags, mode);
+      if (typeof file === "number") return file;
+      return t.files.install(file, flags);
+    });
+  }
+
+  /** open(): openat(AT_FDCWD, ...). */
+  open(tid: number, path: string, flags: number, mode: number): SyscallResult {
+    return this.openat(tid, AT_FDCWD, path, flags, mode);
+  }
+
+  /** Puts an open file at a chosen fd (the replay follows a trace's fd numbers). */
+  installFd(tid: number, fd: number, file: OpenFile): number {
+    const t = this.taskMap.get(tid);
+    if (t === undefined) return -ESRCH;
+    return t.files.installAt(fd, file);
+  }
+
+  close(tid: number, fd: number): SyscallResult {
+    return this.asTask(tid, (t) => t.files.close(fd));
+  }
+
+  dup(tid: number, fd: number): SyscallResult {
+    return this.asTask(tid, (t) => t.files.dup(fd));
+  }
+
+  dup2(tid: number, oldfd: number, newfd: number): SyscallResult {
+    return this.asTask(tid, (t) => t.files.dup2(oldfd, newfd));
+  }
+
+  dup3(tid: number, oldfd: number, newfd: number, flags: number): SyscallResult {
+    return this.asTask(tid, (t) => t.files.dup3(oldfd, newfd, flags));
+  }
+
+  /** ftruncate(): Linux: do_sys_ftruncate() — the order of its checks. */
+  ftruncate(tid: number, fd: number, length: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      if (length < 0) return -EINVAL;
+      const file = t.files.get(fd);
+      if (file === null) return -EBADF;
+      if (file.inode.type !== S_IFREG || !file.writable) return -EINVAL;
+      if (file.inode.appendOnly) return -EPERM;
+      return this.vfs.truncate(file.inode, length);
+    });
+  }
+
+  /** truncate(): by path. Linux: do_sys_truncate() → vfs_truncate(). */
+  truncate(tid: number, path: string, length: number): SyscallResult {
+    return this.asTask(tid, () => {
+      if (length < 0) return -EINVAL;
+      const inode = this.vfs.lookup(normalizeUserPath(path));
+      if (inode === null) return -ENOENT;
+      if (inode.type === S_IFDIR) return -EISDIR;
+      if (inode.type !== S_IFREG) return -EINVAL;
+      return this.vfs.truncate(inode, length);
+    });
+  }
+
+  /** read()/pread64(): file bytes into user memory; a bad buffer is EFAULT. */
+  read(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      const file = t.files.get(fd);
+      if (file === null || !file.readable) return -EBADF;
+      if (count < 0) return -EINVAL;
+      const data = new Uint8Array(count);
+      const pos = offset ?? file.pos;
+      const n = this.vfs.read(file.inode, pos, data);
+      if (n < 0) return n;
+      if (n > 0 && this.backend.writeUser(t.mm.mmId, buf, data.subarray(0, n)) !== 0) return -EFAULT;
+      if (offset === undefined) file.pos += n;
+      return n;
+    });
+  }
+
+  /** write()/pwrite64(): user memory into the file; a bad buffer is EFAULT. */
+  write(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      const file = t.files.get(fd);
+      if (file === null || !file.writable) return -EBADF;
+      if (count < 0) return -EINVAL;
+      const data = new Uint8Array(count);
+      if (count > 0 && this.backend.readUser(t.mm.mmId, buf, data) !== 0) return -EFAULT;
+      const pos = offset ?? (file.inode.appendOnly ? file.inode.size : file.pos);
+      const n = this.vfs.write(file.inode, pos, data);
+      if (n > 0 && offset === undefined) file.pos = pos + n;
+      return n;
+    });
+  }
+
+  // ---- dispatch and /proc -------------------------------------------------------------------
+
+  private readonly handlers = new Map<number, SyscallHandler>();
+  private readonly procFiles = new Map<string, ProcProvider>();
+  private readonly validators: Array<() => void> = [];
+
+  /**
+   * Runs syscall `nr` (x86-64 numbering) for task `tid` with Linux's argument order; strings and
+   * structs are passed decoded. Returns the value, -errno, or BLOCKED.
+   */
+  syscall(tid: number, nr: number, ...args: SyscallArg[]): SyscallResult {
+    return dispatchSyscall(this, this.handlers, tid, nr, args);
+  }
+
+  /** A subsystem (futex, SysV IPC) provides syscall `nr`. */
+  registerSyscall(nr: number, handler: SyscallHandler): void {
+    if (this.handlers.has(nr)) bug(`syscall ${nr} registered twice`);
+    this.handlers.set(nr, handler);
+  }
+
+  /** A subsystem provides a /proc file. */
+  registerProcFile(path: string, provider: ProcProvider): void {
+    this.procFiles.set(path, provider);
+  }
+
+  /** A subsystem's invariant check, run by assertValid(). */
+  registerValidator(check: () => void): void {
+    this.validators.push(check);
+  }
+
+  /** Runs `fn` in the context of task `tid` (what subsystems see as current). */
+  runAs(tid: number, fn: (t: Task) => SyscallResult): SyscallResult {
+    return this.asTask(tid, fn);
+  }
+
+  /** The text of a /proc file, or -ENOENT. */
+  readProc(path: string): string | number {
+    return procRead(this, path, this.procFiles);
+  }
+
+  // ---- checks ----------------------------------------------------------------------------
+
+  /** Checks the kernel's own invariants and the backend's. Linux: validate_mm() and friends. */
+  assertValid(): void {
+    const users = new Map<number, number>();
+    for (const t of this.taskMap.values()) {
+      if (!t.alive) continue;
+      users.set(t.mm.mmId, (users.get(t.mm.mmId) ?? 0) + 1);
+      t.files.assertValid();
+      if (t.state === "blocked" && t.blockedOn === null) bug(`task ${t.tid} is blocked on nothing`);
+    }
+    for (const [mmId, ref] of this.mmRefs) {
+      if ((users.get(mmId) ?? 0) !== ref.users) bug(`mm ${mmId} has ${ref.users} users but ${users.get(mmId) ?? 0} live tasks use it`);
+    }
+    for (const mmId of users.keys()) if (!this.mmRefs.has(mmId)) bug(`a live task uses released mm ${mmId}`);
+    this.vfs.assertValid();
+    for (const check of this.validators) check();
+    this.backend.assertValid();
+  }
+}
+
+/** A user path made absolute (relative paths are against "/", the only cwd). */
+function normalizeUserPath(path: string): string {
+  return normalizePath(path.startsWith("/") ? path : "/" + path);
+}

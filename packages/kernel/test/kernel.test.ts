@@ -1,0 +1,237 @@
+import { describe, expect, it } from "vitest";
+import {
+  CLONE_FILES,
+  CLONE_SIGHAND,
+  CLONE_THREAD,
+  CLONE_VFORK,
+  CLONE_VM,
+  EAGAIN,
+  EBADF,
+  EINVAL,
+  ENOENT,
+  ESRCH,
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  NR,
+  O_CLOEXEC,
+  O_CREAT,
+  O_RDONLY,
+  O_RDWR,
+  PROT_READ,
+  PROT_WRITE,
+  SIGCHLD,
+} from "@mmsim/mm-types";
+import { BLOCKED, blockdevFileDriver } from "../src/index.js";
+import type { Kernel, Task } from "../src/index.js";
+import { fakeKernel } from "./fakes.js";
+
+function init(kernel: Kernel, pid = 100): Task {
+  const t = kernel.createProcess({ pid });
+  if (typeof t === "number") throw new Error(`createProcess: ${t}`);
+  return t;
+}
+
+describe("clone", () => {
+  it.each([
+    ["CLONE_THREAD without CLONE_SIGHAND", CLONE_THREAD | CLONE_VM],
+    ["CLONE_SIGHAND without CLONE_VM", CLONE_SIGHAND],
+  ])("%s is EINVAL and makes no task", (_name, flags) => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    expect(kernel.clone(100, flags)).toBe(-EINVAL);
+    expect(kernel.tasks().map((t) => t.tid)).toEqual([100]);
+    kernel.assertValid();
+  });
+
+  it("fork copies the mm; the child's pid is the trace's", () => {
+    const { kernel, backend } = fakeKernel();
+    const parent = init(kernel);
+    expect(kernel.clone(100, SIGCHLD, { childTid: 4242 })).toBe(4242);
+    const child = kernel.task(4242)!;
+    expect(child.tgid).toBe(4242);
+    expect(child.ppid).toBe(100);
+    expect(child.mm.mmId).not.toBe(parent.mm.mmId);
+    expect(backend.live.size).toBe(2);
+    kernel.assertValid();
+  });
+
+  it("a pid that is still alive can't be reused", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    expect(kernel.fork(100, 100)).toBe(-EAGAIN);
+  });
+
+  it("fork fails as the backend says (NOMMU: EINVAL) and leaves nothing behind", () => {
+    const { kernel, backend } = fakeKernel();
+    backend.dupResult = -EINVAL;
+    init(kernel);
+    expect(kernel.fork(100)).toBe(-EINVAL);
+    expect(kernel.tasks()).toHaveLength(1);
+    kernel.assertValid();
+  });
+
+  it("threads share the mm and the fd table; the mm goes with the last of them", () => {
+    const { kernel, backend } = fakeKernel();
+    const leader = init(kernel);
+    const tid = kernel.clone(100, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_FILES);
+    expect(typeof tid).toBe("number");
+    const thread = kernel.task(tid as number)!;
+    expect(thread.tgid).toBe(100);
+    expect(thread.mm).toBe(leader.mm);
+    expect(thread.files).toBe(leader.files);
+    expect(kernel.exit(thread.tid, 0)).toBe(0);
+    expect(backend.released).toEqual([]);
+    expect(kernel.exit(100, 0)).toBe(0);
+    expect(backend.released).toEqual([leader.mm.mmId]);
+    kernel.assertValid();
+  });
+
+  it("vfork blocks the parent until the child execs, then returns the child's pid", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    kernel.vfs.mknod("/bin/true", { mode: 0o100755, driver: blockdevFileDriver, size: 4096 });
+    const woken: Array<[number, number]> = [];
+    kernel.onWake = (t, r) => woken.push([t.tid, r]);
+    expect(kernel.clone(100, CLONE_VM | CLONE_VFORK | SIGCHLD, { childTid: 101 })).toBe(BLOCKED);
+    expect(kernel.task(100)!.state).toBe("blocked");
+    expect(kernel.task(101)!.mm).toBe(kernel.task(100)!.mm);
+    kernel.assertValid();
+    expect(kernel.execve(101, "/bin/true")).toBe(0);
+    expect(woken).toEqual([[100, 101]]);
+    expect(kernel.task(101)!.mm).not.toBe(kernel.task(100)!.mm);
+    kernel.assertValid();
+  });
+
+  it("vfork's parent also resumes when the child exits without exec", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    const woken: number[] = [];
+    kernel.onWake = (_t, r) => woken.push(r);
+    expect(kernel.vfork(100, 7)).toBe(BLOCKED);
+    expect(kernel.exitGroup(7, 0)).toBe(0);
+    expect(woken).toEqual([7]);
+    expect(kernel.task(100)!.state).toBe("runnable");
+    kernel.assertValid();
+  });
+
+  it("a syscall of an exited or unknown task is ESRCH", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    kernel.exitGroup(100, 3);
+    expect(kernel.task(100)!.exitCode).toBe(3);
+    expect(kernel.brk(100, 0)).toBe(-ESRCH);
+    expect(kernel.brk(5, 0)).toBe(-ESRCH);
+  });
+});
+
+describe("execve", () => {
+  it("replaces the mm, ends the other threads, closes close-on-exec fds", () => {
+    const { kernel, backend } = fakeKernel();
+    const t = init(kernel);
+    kernel.vfs.mknod("/bin/prog", { mode: 0o100755, driver: blockdevFileDriver, size: 3 * 4096 });
+    const keep = kernel.openat(100, -100, "/dev/zero", O_RDONLY, 0);
+    const gone = kernel.openat(100, -100, "/dev/zero", O_RDONLY | O_CLOEXEC, 0);
+    const thread = kernel.clone(100, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD) as number;
+    const oldMm = t.mm.mmId;
+    expect(kernel.execve(100, "/bin/prog")).toBe(0);
+    expect(kernel.task(thread)!.alive).toBe(false);
+    expect(backend.released).toEqual([oldMm]);
+    expect(t.files.get(keep as number)).not.toBeNull();
+    expect(t.files.get(gone as number)).toBeNull();
+    const layout = backend.layouts.get(t.mm.mmId)!;
+    expect(layout.areas.map((a) => a.name)).toEqual([null, "[stack]"]);
+    expect(layout.areas[0]!.end - layout.areas[0]!.start).toBe(3 * 4096);
+    kernel.assertValid();
+  });
+
+  it("a missing program is ENOENT and keeps the old mm", () => {
+    const { kernel, backend } = fakeKernel();
+    const t = init(kernel);
+    const mm = t.mm.mmId;
+    expect(kernel.execve(100, "/nope")).toBe(-ENOENT);
+    expect(t.mm.mmId).toBe(mm);
+    expect(backend.live.has(mm)).toBe(true);
+    kernel.assertValid();
+  });
+});
+
+describe("mmap's syscall layer", () => {
+  it("checks the offset before the fd, and ignores the fd of an anonymous mapping", () => {
+    const { kernel, backend } = fakeKernel();
+    init(kernel);
+    expect(kernel.mmap(100, 0, 4096, PROT_READ, MAP_PRIVATE, 99, 123)).toBe(-EINVAL);
+    expect(kernel.mmap(100, 0, 4096, PROT_READ, MAP_PRIVATE, 99, 0)).toBe(-EBADF);
+    expect(kernel.mmap(100, 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 99, 0)).toBeGreaterThan(0);
+    expect(backend.requests[0]!.req.file).toBeNull();
+  });
+
+  it("hands /dev/zero over as anonymous memory, after the file-mode checks", () => {
+    const { kernel, backend } = fakeKernel();
+    init(kernel);
+    const ro = kernel.openat(100, -100, "/dev/zero", O_RDONLY, 0) as number;
+    expect(kernel.mmap(100, 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0)).toBe(-13);
+    expect(kernel.mmap(100, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0)).toBeGreaterThan(0);
+    expect(backend.requests[0]!.req.file).toBeNull();
+    expect(backend.requests[0]!.req.flags & MAP_ANONYMOUS).toBe(MAP_ANONYMOUS);
+  });
+
+  it("maps a regular file as itself, one MmapFile per open file", () => {
+    const { kernel, backend } = fakeKernel();
+    init(kernel);
+    const fd = kernel.openat(100, -100, "/data", O_RDWR | O_CREAT, 0o644) as number;
+    kernel.mmap(100, 0, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    kernel.mmap(100, 0, 4096, PROT_READ, MAP_SHARED, fd, 4096);
+    const [a, b] = backend.requests.map((r) => r.req.file);
+    expect(a).not.toBeNull();
+    expect(a).toBe(b);
+    expect(a!.identity.path).toBe("/data");
+    expect(b!.writable).toBe(true);
+  });
+});
+
+describe("dispatch", () => {
+  it("runs Linux-numbered syscalls and answers ENOSYS for the rest", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    expect(kernel.syscall(100, NR.getpid)).toBe(100);
+    expect(kernel.syscall(100, NR.brk, 0x5000)).toBe(0x5000);
+    expect(kernel.syscall(100, 9999)).toBe(-38);
+  });
+
+  it("a string where a number belongs (or the reverse) is a bad pointer: EFAULT", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    expect(kernel.syscall(100, NR.munmap, "x", 4096)).toBe(-14);
+    expect(kernel.syscall(100, NR.openat, -100, 7, O_RDONLY, 0)).toBe(-14);
+    expect(kernel.syscall(100, NR.mmap, 0, Number.NaN, 0, 0, 0, 0)).toBe(-14);
+  });
+
+  it("a subsystem's handler is used for its syscall", () => {
+    const { kernel } = fakeKernel();
+    init(kernel);
+    kernel.registerSyscall(NR.shmget, (_k, _t, a) => (a[0] as number) + 1);
+    expect(kernel.syscall(100, NR.shmget, 41)).toBe(42);
+    expect(() => kernel.registerSyscall(NR.shmget, () => 0)).toThrow(/twice/);
+  });
+});
+
+describe("/proc", () => {
+  it("meminfo has the allocator's totals and no MmapCopy line unless the backend reports one", () => {
+    const { kernel, buddy } = fakeKernel();
+    const text = kernel.readProc("/proc/meminfo") as string;
+    expect(text.split("\n")[0]).toBe(`MemTotal:       ${String(buddy.nrPages * 4).padStart(8)} kB`);
+    expect(text).toContain(`AnonPages:      ${String(12).padStart(8)} kB`);
+    expect(text).not.toContain("MmapCopy");
+  });
+
+  it("per-process files come from the backend; unknown ones are ENOENT", () => {
+    const { kernel } = fakeKernel();
+    const t = init(kernel);
+    expect(kernel.readProc("/proc/100/maps")).toBe(`maps of mm ${t.mm.mmId}\n`);
+    expect(kernel.readProc("/proc/100/smaps")).toBe(-ENOENT);
+    expect(kernel.readProc("/proc/101/maps")).toBe(-ENOENT);
+    expect(kernel.readProc("/proc/maps")).toBe(-ENOENT);
+    expect(kernel.readProc("/proc/buddyinfo")).toMatch(/^Node 0, zone {3}Normal/);
+  });
+});
