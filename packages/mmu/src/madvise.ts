@@ -38,6 +38,12 @@ import {
   pageAlign,
 } from "@mmsim/mm-types";
 import type { UnmapHooks } from "./munmap.js";
+
+/** What madvise needs from the backend beyond unmapping. */
+export interface MadviseHooks extends UnmapHooks {
+  /** MADV_FREE of [start, end) of `vma`: mark its exclusive anonymous pages lazily freeable. Linux: madvise_free_single_vma(). */
+  lazyFree(mm: MmStruct, vma: Vma, start: number, end: number): void;
+}
 import { vmaModifyFlags } from "./vma-merge.js";
 import type { MmStruct, Vma } from "./vma.js";
 
@@ -94,11 +100,12 @@ function adviseFlags(vma: Vma, advice: number): number {
 }
 
 /** Applies `advice` to [start, end) of one VMA; returns the VMA covering it afterwards or -errno. */
-function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end: number, advice: number, hooks: UnmapHooks): Vma | number {
+function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end: number, advice: number, hooks: MadviseHooks): Vma | number {
   if (advice === MADV_FREE && !vma.isAnonymous()) return -EINVAL;
   if (advice === MADV_DONTNEED || advice === MADV_DONTNEED_LOCKED || advice === MADV_FREE) {
     if (vma.vmFlags & (advice === MADV_DONTNEED_LOCKED ? VM_HUGETLB | VM_PFNMAP : VM_LOCKED | VM_HUGETLB | VM_PFNMAP)) return -EINVAL;
-    hooks.zapRange(mm, vma, start, end);
+    if (advice === MADV_FREE) hooks.lazyFree(mm, vma, start, end);
+    else hooks.zapRange(mm, vma, start, end);
     return vma;
   }
   const newFlags = adviseFlags(vma, advice);
@@ -110,7 +117,7 @@ function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end:
 }
 
 /** madvise(2). Holes in the range make it -ENOMEM after the mapped parts are advised. Linux: do_madvise(). */
-export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: number, hooks: UnmapHooks): number {
+export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: number, hooks: MadviseHooks): number {
   if (!SUPPORTED.has(advice)) return -EINVAL;
   if (!isPageAligned(start)) return -EINVAL;
   const len = pageAlign(lenIn);

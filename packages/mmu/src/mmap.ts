@@ -82,9 +82,9 @@ export interface MmapHooks extends UnmapHooks {
 }
 
 /**
- * Installs a mapping at [addr, addr+len): unmaps what is there, charges a private writable
- * mapping (VM_ACCOUNT), merges with a neighbour or creates a VMA. Returns addr or -errno.
- * Linux: mmap_region() / __mmap_region().
+ * Installs a mapping at [addr, addr+len): unmaps what is there (`unmapFirst`: the range came from
+ * MAP_FIXED rather than a search for a free one), charges a private writable mapping (VM_ACCOUNT),
+ * merges with a neighbour or creates a VMA. Returns addr or -errno. Linux: mmap_region() / __mmap_region().
  */
 export function mmapRegion(
   mm: MmStruct,
@@ -94,10 +94,10 @@ export function mmapRegion(
   vmFlags: number,
   pgoff: number,
   hooks: MmapHooks,
+  unmapFirst = true,
 ): number {
   const end = addr + len;
-  const err = doAlignMunmap(mm, addr, end, hooks);
-  if (err < 0) return -ENOMEM;
+  if (unmapFirst && doAlignMunmap(mm, addr, end, hooks) < 0) return -ENOMEM;
   if (isAccountableMapping(vmFlags)) vmFlags |= VM_ACCOUNT;
   if (file === null && vmFlags & VM_SHARED) {
     return installVma(mm, hooks.shmemZeroSetup(len), addr, end, vmFlags, 0);
@@ -174,5 +174,5 @@ export function doMmap(mm: MmStruct, req: MmapRequest, hooks: MmapHooks): number
     }
   }
   if (flags & MAP_NORESERVE) vmFlags |= VM_NORESERVE;
-  return mmapRegion(mm, file, addr, len, vmFlags, pgoff, hooks);
+  return mmapRegion(mm, file, addr, len, vmFlags, pgoff, hooks, (flags & MAP_FIXED) !== 0);
 }

@@ -1,15 +1,22 @@
 /**
- * The MMU backend's address spaces: mm creation from an exec layout, the mapping syscalls, and the
- * read-only views procfs prints. Page tables, faults, copy-on-write and fork arrive with the rest
- * of issue 4; until then pages are not materialized and the page hooks have nothing to free.
+ * The MMU backend: address spaces with their VMAs and page tables over the shared page allocator,
+ * the mapping syscalls, demand paging and copy-on-write, fork and exit, user-memory access, the
+ * futex port and the read-only views procfs prints. Linux: mm/mmap.c, mm/vma.c, mm/memory.c,
+ * mm/mprotect.c, mm/mremap.c, mm/madvise.c, mm/mlock.c, mm/msync.c, kernel/fork.c.
  */
 import {
   DEFAULT_MAX_MAP_COUNT,
   DEFAULT_MMAP_BASE,
   DEFAULT_MMAP_MIN_ADDR,
+  EFAULT,
   EINVAL,
+  ENOMEM,
   MAP_GROWSDOWN,
+  MAP_LOCKED,
+  MAP_NONBLOCK,
+  MAP_POPULATE,
   MAP_SHARED,
+  NO_PAGE,
   PAGE_SIZE,
   STACK_GUARD_GAP,
   TASK_SIZE,
@@ -28,24 +35,74 @@ import {
   bug,
   pageAlign,
 } from "@mmsim/mm-types";
-import type { ExecArea, ExecLayout, MmCounters, MmapFile, MmapRequest, MmLayout, MmViewPort, VmaTreeFactory, VmaView } from "@mmsim/mm-types";
+import type {
+  AccessFault,
+  ExecArea,
+  ExecLayout,
+  FutexKey,
+  FutexTargetPort,
+  MmBackend,
+  MmCounters,
+  MmapFile,
+  MmapRequest,
+  MmLayout,
+  MmViewPort,
+  PageAllocatorPort,
+  PhysMemPort,
+  RegionsViewPort,
+  VmaTreeFactory,
+  VmaView,
+} from "@mmsim/mm-types";
 import { createVmaTree } from "@mmsim/vma-tree";
-import { formatMaps, showMapVmaMmu } from "@mmsim/procfs";
+import { formatMaps, formatSmaps, showMapVmaMmu } from "@mmsim/procfs";
+import type { MemSizeStats, SmapsOptions } from "@mmsim/procfs";
+import { AnonVmaCache } from "@mmsim/anon-vma-rmap";
 import { doBrk } from "./brk.js";
+import { dupMmap } from "./fork.js";
+import { mmPopulate, populateVmaPageRange } from "./gup.js";
 import { doMadvise } from "./madvise.js";
+import type { MadviseHooks } from "./madvise.js";
+import { changeProtection, madviseFreeRange, mlockPteRange, movePageTables, writebackFileRange, zapPteRange } from "./memory.js";
+import type { PageCtx } from "./memory.js";
+import { countMlockedPages, doMlock } from "./mlock.js";
 import { calcVmProtBits, doMmap, isAccountableMapping } from "./mmap.js";
 import type { MmapHooks } from "./mmap.js";
 import { doMprotect } from "./mprotect.js";
+import type { MprotectHooks } from "./mprotect.js";
 import { doMremap } from "./mremap.js";
 import type { MremapHooks } from "./mremap.js";
+import { doMsync } from "./msync.js";
 import { doMunmap } from "./munmap.js";
+import { PG_ANON, PageMeta } from "./rmap.js";
+import { ShmemFile } from "./shmem.js";
+import { memSizeStats, residentPages } from "./task-mmu.js";
+import { InodeSequence, copyUser, getFutexKey } from "./uaccess.js";
+import { validateMmPages } from "./validate.js";
 import { MmStruct, Vma } from "./vma.js";
-import type { AnonVma, MmConfig } from "./vma.js";
+import type { MmConfig, MmPager } from "./vma.js";
 
-/** Options of an MMU backend. */
+/** Settings of an MMU backend; every one has Linux's default. */
 export interface MmuOptions extends Partial<MmConfig> {
   /** The VMA tree plugin (default @mmsim/vma-tree). */
   readonly treeFactory?: VmaTreeFactory;
+  /**
+   * References a page holds besides its mappings (page-cache and driver references), for
+   * assertValid() to check file pages exactly; absent, file pages are only checked to hold at least
+   * one reference per mapping. The backend's own shmem objects are always counted exactly.
+   */
+  readonly pageCacheRefs?: (pfn: number) => number;
+}
+
+/** What an MMU backend is built on: the page allocator and the physical memory behind it. */
+export interface MmuBackendInit extends MmuOptions {
+  readonly pages: PageAllocatorPort;
+  readonly physMem: PhysMemPort;
+}
+
+/** The procfs view of an MMU address space: MmViewPort plus the per-VMA page statistics smaps prints. */
+export interface MmuViewPort extends MmViewPort {
+  /** smaps statistics of one VMA. Linux: smap_gather_stats(). */
+  memSizeStats(vma: VmaView): MemSizeStats;
 }
 
 /** Special mappings that never merge or grow, with the flags Linux gives them. Linux: _install_special_mapping(). */
@@ -55,50 +112,75 @@ const SPECIAL_FLAGS: Readonly<Record<string, number>> = {
   "[vvar_vclock]": VM_DONTEXPAND | VM_IO | VM_PFNMAP | VM_DONTDUMP | VM_MAYREAD,
 };
 
-/** A shared anonymous mapping's backing file, as /proc prints it. Linux: shmem_zero_setup() → "dev/zero". */
-function shmemFile(ino: number): MmapFile {
-  return {
-    identity: { path: "/dev/zero (deleted)", devMajor: 0, devMinor: 1, ino },
-    inodeType: 0o100000,
-    readable: true,
-    writable: true,
-    appendOnly: false,
-    noexec: false,
-    size: () => 0,
-    read: () => 0,
-    ops: { mmap: () => 0 },
-  };
-}
+const NO_REGIONS: RegionsViewPort = { regions: () => [] };
 
-/** The MMU backend. Linux: mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c. */
-export class MmuBackend {
+/** The MMU backend. */
+export class MmuBackend implements MmBackend, PageCtx {
   readonly name = "mmu";
   readonly config: MmConfig;
+  readonly pages: PageAllocatorPort;
+  readonly physMem: PhysMemPort;
+  /** struct page state the backend owns (mapcount, anon, index). */
+  readonly meta = new PageMeta();
+  /** The machine's anon_vmas and anon_vma_chains. */
+  readonly anonVmas = new AnonVmaCache();
+  readonly zeroPfn: number;
+  readonly futex: FutexTargetPort;
   private readonly treeFactory: VmaTreeFactory;
+  private readonly pageCacheRefs: ((pfn: number) => number) | undefined;
   private readonly mms = new Map<number, MmStruct>();
   /** The gate area ([vsyscall]) procfs prints after the VMAs; not in any mm. Linux: get_gate_vma(). */
   private readonly gates = new Map<number, Vma>();
+  /** VMA references per mapped file; the last one gone releases the file. Linux: f_count held by VMAs. */
+  private readonly fileRefs = new Map<MmapFile, number>();
+  private readonly shmemFiles = new Set<ShmemFile>();
+  private readonly inodes = new InodeSequence();
   private nextMmId = 1;
   private nextShmemIno = 1;
-  private nextAnonVmaId = 1;
-  private readonly hooks: MmapHooks & MremapHooks;
+  private readonly hooks: MmapHooks & MremapHooks & MadviseHooks & MprotectHooks;
+  private readonly pager: MmPager;
+  private readonly u32 = new Uint8Array(4);
 
-  constructor(opts: MmuOptions = {}) {
-    this.treeFactory = opts.treeFactory ?? createVmaTree;
+  constructor(init: MmuBackendInit) {
+    this.pages = init.pages;
+    this.physMem = init.physMem;
+    this.treeFactory = init.treeFactory ?? createVmaTree;
+    this.pageCacheRefs = init.pageCacheRefs;
     this.config = {
-      mmapBase: opts.mmapBase ?? DEFAULT_MMAP_BASE,
-      mmapLegacyBase: opts.mmapLegacyBase ?? pageAlign(Math.floor(TASK_SIZE / 3)),
-      taskSize: opts.taskSize ?? TASK_SIZE,
-      mmapMinAddr: opts.mmapMinAddr ?? DEFAULT_MMAP_MIN_ADDR,
-      maxMapCount: opts.maxMapCount ?? DEFAULT_MAX_MAP_COUNT,
-      stackGuardGap: opts.stackGuardGap ?? STACK_GUARD_GAP,
-      capSysRawio: opts.capSysRawio ?? true,
+      mmapBase: init.mmapBase ?? DEFAULT_MMAP_BASE,
+      mmapLegacyBase: init.mmapLegacyBase ?? pageAlign(Math.floor(TASK_SIZE / 3)),
+      taskSize: init.taskSize ?? TASK_SIZE,
+      mmapMinAddr: init.mmapMinAddr ?? DEFAULT_MMAP_MIN_ADDR,
+      maxMapCount: init.maxMapCount ?? DEFAULT_MAX_MAP_COUNT,
+      stackGuardGap: init.stackGuardGap ?? STACK_GUARD_GAP,
+      capSysRawio: init.capSysRawio ?? true,
+      stackRlimit: init.stackRlimit ?? 8 << 20,
+      memlockRlimit: init.memlockRlimit ?? 8 << 20,
+      capIpcLock: init.capIpcLock ?? true,
+    };
+    const zero = this.pages.allocPages(0);
+    if (zero === NO_PAGE) bug("no memory for the zero page");
+    this.physMem.zero(zero * PAGE_SIZE, PAGE_SIZE);
+    this.zeroPfn = zero;
+    this.pager = {
+      zapRange: (mm, vma, start, end) => zapPteRange(this, mm, vma, start, end),
+      fileGet: (file) => this.fileRefs.set(file, (this.fileRefs.get(file) ?? 0) + 1),
+      filePut: (file) => this.filePut(file),
     };
     this.hooks = {
-      zapRange: () => undefined,
-      removeVma: () => undefined,
-      movePages: () => undefined,
-      shmemZeroSetup: () => shmemFile(this.nextShmemIno++),
+      zapRange: this.pager.zapRange,
+      removeVma: (_mm, vma) => vma.vmFile?.ops.close?.(vma),
+      movePages: (mm, _from, oldAddr, _to, newAddr, len) => movePageTables(mm, oldAddr, newAddr, len),
+      populate: (mm, start, len) => void mmPopulate(this, mm, start, len, true),
+      shmemZeroSetup: (len) => this.shmemZeroSetup(len),
+      lazyFree: (mm, _vma, start, end) => madviseFreeRange(this, mm, start, end),
+      changeProtection: (mm, vma, start, end) => changeProtection(mm, vma, start, end),
+      populateVmaRange: (mm, vma, start, end) => void populateVmaPageRange(this, mm, vma, start, end),
+    };
+    this.futex = {
+      futexKey: (mmId, uaddr, shared): FutexKey | number => getFutexKey(this, this.mm(mmId), uaddr, shared, this.inodes),
+      readU32: (mmId, uaddr) => this.readU32(mmId, uaddr),
+      writeU32: (mmId, uaddr, value) => this.writeU32(mmId, uaddr, value),
     };
   }
 
@@ -107,18 +189,61 @@ export class MmuBackend {
     return this.mms.get(mmId) ?? bug(`mm ${mmId} does not exist`);
   }
 
+  private shmemZeroSetup(len: number): ShmemFile {
+    const f = new ShmemFile(this.nextShmemIno++, len, this.pages, this.physMem);
+    this.shmemFiles.add(f);
+    return f;
+  }
+
+  /** A VMA dropped its file; the last one releases it (a shmem object frees its pages). Linux: fput() → __fput(). */
+  private filePut(file: MmapFile): void {
+    const n = (this.fileRefs.get(file) ?? bug(`file ${file.identity.path} has no VMA references`)) - 1;
+    if (n > 0) {
+      this.fileRefs.set(file, n);
+      return;
+    }
+    this.fileRefs.delete(file);
+    if (file instanceof ShmemFile) {
+      for (const pfn of file.cache.values()) this.meta.forget(pfn);
+      file.evict();
+      this.shmemFiles.delete(file);
+    }
+    file.ops.release?.();
+  }
+
   /** Creates an empty address space. Linux: mm_alloc(). */
   mmNew(): number {
     const id = this.nextMmId++;
     const c = this.config;
-    this.mms.set(id, new MmStruct(id, this.treeFactory({ stackGuardGap: c.stackGuardGap, mmapMinAddr: c.mmapMinAddr }), c));
+    const mm = new MmStruct(id, this.treeFactory({ stackGuardGap: c.stackGuardGap, mmapMinAddr: c.mmapMinAddr }), c, this.anonVmas);
+    mm.pager = this.pager;
+    this.mms.set(id, mm);
     return id;
   }
 
-  /** Tears an address space down. Linux: exit_mmap(). */
+  /** Duplicates an address space for fork. Linux: dup_mm() → dup_mmap(). */
+  mmDup(mmId: number): number {
+    const old = this.mm(mmId);
+    const id = this.mmNew();
+    if (dupMmap(this, old, this.mm(id)) < 0) {
+      this.mmRelease(id);
+      return -ENOMEM;
+    }
+    const gate = this.gates.get(mmId);
+    if (gate !== undefined) this.gates.set(id, gate);
+    return id;
+  }
+
+  /**
+   * Tears an address space down: every page unmapped, then every VMA closed and dropped.
+   * Linux: exit_mmap() (unmap_vmas(), free_pgtables(), remove_vma() per VMA).
+   */
   mmRelease(mmId: number): void {
     const mm = this.mm(mmId);
-    mm.tree.clear();
+    const vmas = mm.vmasIn(0, 2 ** 53);
+    for (const v of vmas) zapPteRange(this, mm, v, v.vmStart, v.vmEnd);
+    mm.clear((v) => v.vmFile?.ops.close?.(v));
+    if (mm.pt.tables.size !== 0 || mm.anonPages !== 0 || mm.filePages !== 0 || mm.shmemPages !== 0) bug(`mm ${mmId}: pages left after exit`);
     this.mms.delete(mmId);
     this.gates.delete(mmId);
   }
@@ -143,11 +268,8 @@ export class MmuBackend {
       const pgoff = area.file === null && !(area.flags & MAP_SHARED) ? area.start / PAGE_SIZE : area.pgoff;
       const name = area.name === "[heap]" || area.name === "[stack]" ? null : area.name;
       const vma = new Vma(mm.newVmaId(), area.start, area.end, pgoff, this.execAreaFlags(area), area.file, name);
-      if (vma.vmFlags & VM_WRITE && !(vma.vmFlags & VM_SHARED)) {
-        vma.anonVma = this.newAnonVma();
-        vma.anonVmaChainLength = 1;
-      }
       mm.link(vma);
+      if (vma.vmFlags & VM_WRITE && !(vma.vmFlags & VM_SHARED) && mm.anon.anonVmaPrepare(vma) < 0) bug("no memory for an exec area's anon_vma");
     }
     mm.startBrk = layout.startBrk;
     mm.brk = layout.brk ?? layout.startBrk;
@@ -170,13 +292,17 @@ export class MmuBackend {
     return f;
   }
 
-  private newAnonVma(): AnonVma {
-    return { id: this.nextAnonVmaId++ };
-  }
-
-  /** mmap after fd resolution. Linux: do_mmap(). */
+  /**
+   * mmap after fd resolution; MAP_POPULATE (without MAP_NONBLOCK) and MAP_LOCKED fault the range in
+   * afterwards, ignoring errors. Linux: do_mmap() + mm_populate() in vm_mmap_pgoff().
+   */
   mmap(mmId: number, req: MmapRequest): number {
-    return doMmap(this.mm(mmId), req, this.hooks);
+    const mm = this.mm(mmId);
+    const addr = doMmap(mm, req, this.hooks);
+    if (addr >= 0 && ((req.flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE || req.flags & MAP_LOCKED)) {
+      mmPopulate(this, mm, addr, pageAlign(req.len), true);
+    }
+    return addr;
   }
 
   /** Linux: do_vmi_munmap(). */
@@ -186,7 +312,7 @@ export class MmuBackend {
 
   /** Linux: do_mprotect_pkey(). */
   mprotect(mmId: number, addr: number, len: number, prot: number): number {
-    return doMprotect(this.mm(mmId), addr, len, prot);
+    return doMprotect(this.mm(mmId), addr, len, prot, this.hooks);
   }
 
   /** Linux: sys_mremap(). */
@@ -204,8 +330,62 @@ export class MmuBackend {
     return doMadvise(this.mm(mmId), addr, len, advice, this.hooks);
   }
 
+  /** Linux: sys_msync(). */
+  msync(mmId: number, addr: number, len: number, flags: number): number {
+    return doMsync(this.mm(mmId), addr, len, flags, (vma, first, last) =>
+      writebackFileRange(this, vma.vmFile!, first, last, () => this.vmasOfFile(vma.vmFile!)),
+    );
+  }
+
+  /** Every VMA of every mm. */
+  private *allVmas(): Iterable<Vma> {
+    for (const mm of this.mms.values()) yield* mm.vmasIn(0, 2 ** 53);
+  }
+
+  /** Every VMA of every mm that maps `file`. */
+  private *vmasOfFile(file: MmapFile): Iterable<Vma> {
+    for (const mm of this.mms.values()) for (const v of mm.vmasIn(0, 2 ** 53)) if (v.vmFile === file) yield v;
+  }
+
+  /** Linux: sys_mlock() / sys_munlock(). */
+  mlock(mmId: number, addr: number, len: number, lock: boolean): number {
+    return doMlock(
+      this.mm(mmId),
+      addr,
+      len,
+      lock,
+      (mm, start, l) => mmPopulate(this, mm, start, l, false),
+      (mm, start, end, delta) => mlockPteRange(this, mm, start, end, delta),
+    );
+  }
+
+  /** Linux: copy_from_user(). */
+  readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0 {
+    return copyUser(this, this.mm(mmId), addr, dst, false);
+  }
+
+  /** Linux: copy_to_user(). */
+  writeUser(mmId: number, addr: number, src: Uint8Array): AccessFault | 0 {
+    return copyUser(this, this.mm(mmId), addr, src, true);
+  }
+
+  private readU32(mmId: number, uaddr: number): number {
+    const b = this.u32;
+    if (copyUser(this, this.mm(mmId), uaddr, b, false) !== 0) return -EFAULT;
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  }
+
+  private writeU32(mmId: number, uaddr: number, value: number): number {
+    const b = this.u32;
+    b[0] = value & 0xff;
+    b[1] = (value >>> 8) & 0xff;
+    b[2] = (value >>> 16) & 0xff;
+    b[3] = (value >>> 24) & 0xff;
+    return copyUser(this, this.mm(mmId), uaddr, b, true) === 0 ? 0 : -EFAULT;
+  }
+
   /** Read-only view of an address space for procfs. */
-  view(mmId: number): MmViewPort {
+  view(mmId: number): MmuViewPort {
     const mm = this.mm(mmId);
     const gate = this.gates.get(mmId);
     return {
@@ -215,9 +395,21 @@ export class MmuBackend {
         return all;
       },
       layout: (): MmLayout => ({ startBrk: mm.startBrk, brk: mm.brk, startStack: mm.startStack }),
-      counters: (): MmCounters => ({ anonPages: 0, filePages: 0, shmemPages: 0, totalVm: this.totalVm(mm), mapCount: mm.mapCount }),
-      residentPages: () => 0,
+      counters: (): MmCounters => ({
+        anonPages: mm.anonPages,
+        filePages: mm.filePages,
+        shmemPages: mm.shmemPages,
+        totalVm: this.totalVm(mm),
+        mapCount: mm.mapCount,
+      }),
+      residentPages: (vma) => residentPages(mm, vma.vmStart, vma.vmEnd),
+      memSizeStats: (vma) => memSizeStats(this, mm, vma),
     };
+  }
+
+  /** The global region view: empty on MMU. */
+  regions(): RegionsViewPort {
+    return NO_REGIONS;
   }
 
   private totalVm(mm: MmStruct): number {
@@ -226,13 +418,63 @@ export class MmuBackend {
     return pages;
   }
 
+  /** Locked pages of an address space. Linux: mm->locked_vm. */
+  lockedVm(mmId: number): number {
+    return countMlockedPages(this.mm(mmId), 0, 0);
+  }
+
   /** /proc/<pid>/maps of an address space. Linux: show_map_vma() over the mm, then the gate area. */
-  maps(mmId: number): string {
+  showMaps(mmId: number): string {
     const view = this.view(mmId);
     return formatMaps(view.vmas(), view.layout(), showMapVmaMmu);
   }
 
-  /** Checks every address space: the tree's invariants and that each VMA struct agrees with its tree entry. Linux: validate_mm(). */
+  /** The same as showMaps(). */
+  maps(mmId: number): string {
+    return this.showMaps(mmId);
+  }
+
+  /** /proc/<pid>/smaps of an address space. Linux: show_smap() over the mm, then the gate area. */
+  showSmaps(mmId: number, opts?: SmapsOptions): string {
+    const view = this.view(mmId);
+    return formatSmaps(view.vmas(), view.layout(), view.memSizeStats, opts);
+  }
+
+  /** There is no global /proc/maps on MMU. */
+  showGlobalMaps(): null {
+    return null;
+  }
+
+  /**
+   * The meminfo figures the backend accounts, in pages: AnonPages (anonymous pages mapped),
+   * Mapped (file and shmem pages mapped), Shmem (the backend's shmem objects' pages) and
+   * Committed_AS (VM_ACCOUNT VMAs plus shmem objects' sizes). Linux: NR_ANON_MAPPED,
+   * NR_FILE_MAPPED, NR_SHMEM, vm_committed_as.
+   */
+  meminfoPages(): Readonly<Record<string, number>> {
+    let anon = 0;
+    let mapped = 0;
+    const m = this.meta;
+    for (let pfn = 0; pfn < m.mapcount.length; pfn++) {
+      if (m.mapcount[pfn] === 0) continue;
+      if (m.flags[pfn]! & PG_ANON) anon++;
+      else mapped++;
+    }
+    let shmem = 0;
+    let committed = 0;
+    for (const f of this.shmemFiles) {
+      shmem += f.cache.size;
+      committed += Math.ceil(f.size() / PAGE_SIZE);
+    }
+    for (const mm of this.mms.values()) for (const v of mm.vmasIn(0, 2 ** 53)) if (v.vmFlags & VM_ACCOUNT) committed += v.pages();
+    return { AnonPages: anon, Mapped: mapped, Shmem: shmem, Committed_AS: committed };
+  }
+
+  /**
+   * Checks every address space (the tree, each VMA against its tree entry, every pte against its
+   * VMA, the rss counters) and every page (mapcount and reference count against the mappings found,
+   * the anon_vma and index of anonymous pages). Linux: validate_mm() plus what CONFIG_DEBUG_VM checks.
+   */
   assertValid(): void {
     for (const mm of this.mms.values()) {
       mm.tree.assertValid();
@@ -242,7 +484,10 @@ export class MmuBackend {
         if (c.vmStart !== v.vmStart || c.vmEnd !== v.vmEnd || c.vmPgoff !== v.vmPgoff || c.vmFlags !== v.vmFlags)
           bug(`mm ${mm.id}: VMA ${v.id} [${v.vmStart.toString(16)}, ${v.vmEnd.toString(16)}) disagrees with its tree entry`);
         if (v.vmStart % PAGE_SIZE !== 0 || v.vmEnd % PAGE_SIZE !== 0) bug(`mm ${mm.id}: VMA ${v.id} is not page aligned`);
+        if (v.mm !== mm) bug(`mm ${mm.id}: VMA ${v.id} names another mm`);
       }
     }
+    validateMmPages(this, [...this.mms.values()], this.fileRefs, this.shmemFiles, this.pageCacheRefs);
+    this.anonVmas.assertValid(this.allVmas());
   }
 }

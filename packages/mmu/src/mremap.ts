@@ -28,6 +28,8 @@ import type { MmStruct, Vma } from "./vma.js";
 export interface MremapHooks extends UnmapHooks {
   /** Move the pages of [oldAddr, oldAddr+len) to newAddr. Linux: move_page_tables(). */
   movePages(mm: MmStruct, from: Vma, oldAddr: number, to: Vma, newAddr: number, len: number): void;
+  /** Fault in [start, start+len), the part a locked mapping grew by. Linux: mm_populate(). */
+  populate(mm: MmStruct, start: number, len: number): void;
 }
 
 /** The three shapes of a resize. Linux: enum mremap_type. */
@@ -86,17 +88,16 @@ function moveVma(mm: MmStruct, vma: Vma, oldAddr: number, oldLen: number, newLen
     target.vmStart = newAddr;
     target.vmEnd = newAddr + newLen;
     target.vmPgoff = pgoff;
+    if (mm.cloneAnonVma(target, vma) < 0) return -ENOMEM;
     mm.link(target);
+    target.vmFile?.ops.open?.(target);
   }
   hooks.movePages(mm, vma, oldAddr, target, newAddr, Math.min(oldLen, newLen));
   if (flags & MREMAP_DONTUNMAP) {
     const old = mm.lookup(oldAddr);
     if (old !== undefined) {
       mm.setFlags(old, old.vmFlags & ~(VM_LOCKED | VM_LOCKONFAULT));
-      if (old !== target && old.vmStart === oldAddr && old.vmEnd === oldAddr + oldLen) {
-        old.anonVma = null;
-        old.anonVmaChainLength = 0;
-      }
+      if (old !== target && old.vmStart === oldAddr && old.vmEnd === oldAddr + oldLen) mm.dropAnonVma(old);
     }
     return newAddr;
   }
@@ -208,7 +209,10 @@ function checkMremapParams(mm: MmStruct, addr: number, oldLen: number, newLen: n
   return 0;
 }
 
-/** mremap(2). Returns the (new) address or -errno. Linux: do_mremap() (6.17+). */
+/**
+ * mremap(2). Returns the (new) address or -errno; a locked mapping that grew has its new part
+ * faulted in. Linux: do_mremap() (6.17+), the populate_expand step.
+ */
 export function doMremap(mm: MmStruct, addr: number, oldLen: number, newLen: number, flags: number, newAddr: number, hooks: MremapHooks): number {
   const bad = checkMremapParams(mm, addr, oldLen, newLen, flags, newAddr);
   if (bad < 0) return bad;
@@ -218,6 +222,8 @@ export function doMremap(mm: MmStruct, addr: number, oldLen: number, newLen: num
   const vma = mm.lookup(addr);
   const r = checkPrepVma(vma, addr, oldLen, newLen, flags);
   if (r < 0) return r;
-  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) return mremapTo(mm, addr, oldLen, newAddr, newLen, flags, hooks);
-  return mremapAt(mm, vma!, addr, oldLen, newLen, flags, hooks);
+  const populate = (vma!.vmFlags & VM_LOCKED) !== 0 && newLen > oldLen;
+  const res = flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) ? mremapTo(mm, addr, oldLen, newAddr, newLen, flags, hooks) : mremapAt(mm, vma!, addr, oldLen, newLen, flags, hooks);
+  if (res >= 0 && populate) hooks.populate(mm, res + oldLen, newLen - oldLen);
+  return res;
 }

@@ -2,20 +2,30 @@
  * The MMU VMA and its address space. Linux: struct vm_area_struct and struct mm_struct
  * (include/linux/mm_types.h) with the tree operations of mm/vma.h (vma_iter_store, vma_iter_clear).
  */
-import { PAGE_SIZE } from "@mmsim/mm-types";
-import type { FileIdentity, MmapFile, VmaCursor, VmaTree, VmaView } from "@mmsim/mm-types";
+import { PAGE_SIZE, bug } from "@mmsim/mm-types";
+import type { FileIdentity, IMmapEntry, MmapFile, VmaCursor, VmaTree, VmaView } from "@mmsim/mm-types";
+import { AnonVmaCache } from "@mmsim/anon-vma-rmap";
+import type { AnonVma, AnonVmaChain, RmapVma } from "@mmsim/anon-vma-rmap";
+import { PageTable } from "./page-table.js";
 
 /**
- * An anon_vma: the root every anonymous page of a VMA family points to. Here only its identity
- * matters (merge compatibility); the reverse map joins it with the anon-vma-rmap package.
- * Linux: struct anon_vma (include/linux/rmap.h).
+ * What an address space asks of the backend that owns its pages: dropping ptes, and the file
+ * references VMAs hold. Linux: zap_page_range_single(), get_file()/fput().
  */
-export interface AnonVma {
-  readonly id: number;
+export interface MmPager {
+  /** Drops the ptes (and page references) of [start, end) of `vma`. */
+  zapRange(mm: MmStruct, vma: Vma, start: number, end: number): void;
+  /** A new VMA refers to `file`. Linux: get_file() in vm_area_dup()/mmap_region(). */
+  fileGet(file: MmapFile): void;
+  /** A VMA that referred to `file` is gone (removed or merged away). Linux: fput() in remove_vma()/vma_merge(). */
+  filePut(file: MmapFile): void;
 }
 
-/** A virtual memory area. Linux: struct vm_area_struct. */
-export class Vma implements VmaView {
+/**
+ * A virtual memory area; for a file mapping also its entry in the file's i_mmap, and for the
+ * reverse map the VMA its anon_vma_chains point to. Linux: struct vm_area_struct.
+ */
+export class Vma implements VmaView, IMmapEntry, RmapVma {
   vmStart: number;
   vmEnd: number;
   /** File offset of vmStart in pages; for private anonymous memory, vmStart >> PAGE_SHIFT at creation. */
@@ -27,13 +37,16 @@ export class Vma implements VmaView {
   name: string | null;
   /** prctl(PR_SET_VMA_ANON_NAME) name, or null. Linux: anon_name. */
   anonName: string | null = null;
+  /** Where new anonymous pages of the VMA go (owned by @mmsim/anon-vma-rmap). Linux: anon_vma. */
   anonVma: AnonVma | null = null;
-  /** Entries on anon_vma_chain: 0 without an anon_vma, 1 normally, more when inherited through fork. */
-  anonVmaChainLength = 0;
+  /** One link per anon_vma the VMA may hold pages of (owned by @mmsim/anon-vma-rmap). Linux: anon_vma_chain. */
+  readonly anonVmaChain: AnonVmaChain[] = [];
   /** The VMA has vm_ops->close (SysV shm does): never merged away. */
   hasCloseOp = false;
   /** The VMA has vm_ops (file and shmem mappings): not vma_is_anonymous(). */
   hasVmOps: boolean;
+  /** The address space the VMA was last linked into. Linux: vm_mm. */
+  mm: MmStruct | null = null;
 
   constructor(
     readonly id: number,
@@ -51,11 +64,35 @@ export class Vma implements VmaView {
     this.vmFile = vmFile;
     this.name = name;
     this.hasVmOps = vmFile !== null || name !== null;
+    this.hasCloseOp = vmFile?.ops.close !== undefined;
   }
 
   /** VmaView: the identity /proc prints for the mapped file. */
   get file(): FileIdentity | null {
     return this.vmFile?.identity ?? null;
+  }
+
+  /** Entries on anon_vma_chain: 0 without an anon_vma, 1 normally, more when inherited through fork. */
+  get anonVmaChainLength(): number {
+    return this.anonVmaChain.length;
+  }
+
+  /** IMmapEntry: the id of the owning address space. */
+  get mmId(): number {
+    return this.mm?.id ?? 0;
+  }
+
+  /**
+   * IMmapEntry: drops the ptes of the file pages [pgoffFirst, pgoffLast] this VMA maps, private
+   * copies of them included. Linux: unmap_mapping_range_vma() → zap_page_range_single().
+   */
+  zapPages(pgoffFirst: number, pgoffLast: number): void {
+    const mm = this.mm;
+    if (mm === null || mm.pager === null) return;
+    const first = Math.max(pgoffFirst, this.vmPgoff);
+    const last = Math.min(pgoffLast, this.vmPgoff + this.pages() - 1);
+    if (first > last) return;
+    mm.pager.zapRange(mm, this, this.vmStart + (first - this.vmPgoff) * PAGE_SIZE, this.vmStart + (last + 1 - this.vmPgoff) * PAGE_SIZE);
   }
 
   /** Pages the VMA spans. Linux: vma_pages(). */
@@ -68,12 +105,14 @@ export class Vma implements VmaView {
     return !this.hasVmOps;
   }
 
-  /** Copies everything but the range into a new VMA with another id (split_vma's vm_area_dup()). */
+  /**
+   * Copies everything but the range and the anon_vma chain into a new VMA with another id; the
+   * caller links the copy's chain (MmStruct.cloneAnonVma, or anon_vma_fork). Linux: vm_area_dup().
+   */
   dup(id: number): Vma {
     const v = new Vma(id, this.vmStart, this.vmEnd, this.vmPgoff, this.vmFlags, this.vmFile, this.name);
     v.anonName = this.anonName;
     v.anonVma = this.anonVma;
-    v.anonVmaChainLength = this.anonVmaChainLength;
     v.hasCloseOp = this.hasCloseOp;
     v.hasVmOps = this.hasVmOps;
     return v;
@@ -96,6 +135,12 @@ export interface MmConfig {
   readonly stackGuardGap: number;
   /** The caller has CAP_SYS_RAWIO (root): MAP_FIXED below mmap_min_addr is allowed. Linux: cap_mmap_addr(). */
   readonly capSysRawio: boolean;
+  /** RLIMIT_STACK in bytes: how far a VM_GROWSDOWN stack may grow. Linux: acct_stack_growth(). */
+  readonly stackRlimit: number;
+  /** RLIMIT_MEMLOCK in bytes. Linux: do_mlock(). */
+  readonly memlockRlimit: number;
+  /** The caller has CAP_IPC_LOCK (root): mlock ignores RLIMIT_MEMLOCK. */
+  readonly capIpcLock: boolean;
 }
 
 /** An address space. Linux: struct mm_struct. */
@@ -106,15 +151,36 @@ export class MmStruct {
   startBrk = 0;
   brk = 0;
   startStack = 0;
+  /** The page tables. Linux: mm->pgd. */
+  readonly pt = new PageTable();
+  /** Resident pages by kind. Linux: mm->rss_stat MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES. */
+  anonPages = 0;
+  filePages = 0;
+  shmemPages = 0;
+  /** The backend that owns the pages, once it adopted the mm. */
+  pager: MmPager | null = null;
+  /** The machine's anon_vmas and anon_vma_chains (shared by every mm of a backend). */
+  readonly anon: AnonVmaCache;
   private nextVmaId = 1;
 
   constructor(
     readonly id: number,
     tree: VmaTree<Vma>,
     readonly config: MmConfig,
+    anon: AnonVmaCache = new AnonVmaCache(),
   ) {
     this.tree = tree;
     this.cursor = tree.cursor();
+    this.anon = anon;
+  }
+
+  /**
+   * Links `dst`, a copy of `src` (split, mremap's copy, a merge taking over src's anon_vma), to
+   * every anon_vma src is linked to. Returns 0 or -ENOMEM. Linux: anon_vma_clone() / dup_anon_vma().
+   */
+  cloneAnonVma(dst: Vma, src: Vma): number {
+    if (src.anonVmaChain.length === 0) return 0;
+    return this.anon.anonVmaClone(dst, src);
   }
 
   /** A fresh VMA id for this mm. */
@@ -127,28 +193,81 @@ export class MmStruct {
     return this.tree.mapCount;
   }
 
-  /** Stores a new VMA in the tree. Linux: vma_link() / vma_iter_store(). */
+  /**
+   * Stores a new VMA in the tree, takes its file reference and links it into the file's i_mmap.
+   * Linux: vma_link() / vma_iter_store() + vma_link_file().
+   */
   link(vma: Vma): void {
     this.tree.insert(vma.vmStart, vma.vmEnd, vma.vmPgoff, vma.vmFlags, vma.id, vma);
+    vma.mm = this;
+    const file = vma.vmFile;
+    if (file !== null) {
+      this.pager?.fileGet(file);
+      file.mapping?.vmaLink(vma);
+    }
   }
 
-  /** Removes a VMA from the tree. Linux: vma_iter_clear() + remove_vma(). */
-  unlink(vma: Vma): void {
+  /**
+   * Removes a VMA from the tree and its file's i_mmap, runs `close` (vm_ops->close of a removal; a
+   * merge has none), then drops its file reference. Its pages must be gone already.
+   * Linux: vma_iter_clear() + unlink_file_vma() + remove_vma() (close, then fput()).
+   */
+  unlink(vma: Vma, close?: () => void): void {
     this.tree.erase(vma.vmStart, vma.id);
+    if (vma.anonVmaChain.length !== 0) this.anon.unlinkAnonVmas(vma);
+    this.detachFile(vma, close);
   }
 
-  /** Moves a VMA's bounds and pgoff, in the tree and in the struct. Linux: vma_set_range() + vma_iter_store(). */
+  /** Takes a VMA out of its file's i_mmap, closes it and drops the file reference. */
+  private detachFile(vma: Vma, close: (() => void) | undefined): void {
+    const file = vma.vmFile;
+    if (file !== null) file.mapping?.vmaUnlink(vma);
+    close?.();
+    if (file !== null) this.pager?.filePut(file);
+  }
+
+  /**
+   * Removes every VMA at once (pages already gone), each closed and its file reference dropped.
+   * Linux: exit_mmap() → remove_vma() per VMA, __mt_destroy().
+   */
+  clear(close: (vma: Vma) => void): void {
+    for (const v of this.vmasIn(0, 2 ** 53)) {
+      if (v.anonVmaChain.length !== 0) this.anon.unlinkAnonVmas(v);
+      this.detachFile(v, () => close(v));
+    }
+    this.tree.clear();
+  }
+
+  /**
+   * Moves a VMA's bounds and pgoff, in the tree and in the struct, with the VMA out of its file's
+   * i_mmap meanwhile. Linux: vma_set_range() + vma_iter_store() between vma_prepare()/vma_complete().
+   */
   setRange(vma: Vma, start: number, end: number, pgoff: number): void {
+    const mapping = vma.vmFile?.mapping;
+    const anon = vma.anonVmaChain.length !== 0;
+    mapping?.vmaUnlink(vma);
+    if (anon) this.anon.anonVmaIntervalTreePreUpdateVma(vma);
     this.tree.adjust(vma.id, start, end, pgoff);
     vma.vmStart = start;
     vma.vmEnd = end;
     vma.vmPgoff = pgoff;
+    if (anon) this.anon.anonVmaIntervalTreePostUpdateVma(vma);
+    mapping?.vmaLink(vma);
   }
 
-  /** Replaces a VMA's flags. Linux: vm_flags_reset(). */
+  /** Drops `vma`'s anon_vma links (MREMAP_DONTUNMAP's emptied source). Linux: unlink_anon_vmas(). */
+  dropAnonVma(vma: Vma): void {
+    if (vma.anonVmaChain.length !== 0) this.anon.unlinkAnonVmas(vma);
+    else if (vma.anonVma !== null) bug(`VMA ${vma.id} has an anon_vma but no chain`);
+  }
+
+  /** Replaces a VMA's flags (the i_mmap entry is relinked around the change). Linux: vm_flags_reset(). */
   setFlags(vma: Vma, flags: number): void {
+    const mapping = vma.vmFile?.mapping;
+    mapping?.vmaUnlink(vma);
     this.tree.vmFlagsReset(vma.vmStart, vma.id, flags);
     vma.vmFlags = flags;
+    mapping?.vmaLink(vma);
   }
 
   /** The VMA containing addr, or undefined. Linux: vma_lookup(). */

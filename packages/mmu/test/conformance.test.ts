@@ -29,13 +29,14 @@ import {
   PROT_WRITE,
 } from "@mmsim/mm-types";
 import type { MmapFile } from "@mmsim/mm-types";
-import { MmuBackend } from "../src/index.js";
+import type { MmuOptions } from "../src/index.js";
+import { newBackend } from "./helpers.js";
 
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 const BASE = 0x30000000;
 
-function world(opts: ConstructorParameters<typeof MmuBackend>[0] = {}) {
-  const be = new MmuBackend(opts);
+function world(opts: MmuOptions = {}) {
+  const be = newBackend(opts);
   const mm = be.mmNew();
   const mmap = (addr: number, len: number, prot: number, flags: number, file: MmapFile | null = null, pgoff = 0): number => {
     const r = be.mmap(mm, { addr, len, prot, flags, pgoff, file });

@@ -15,7 +15,8 @@ import { EBADF, EINVAL, MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PAGE_SIZE } from
 import type { ExecArea, MmapFile } from "@mmsim/mm-types";
 import { parseProcMaps } from "@mmsim/procfs";
 import { createSortedArrayVmaTree } from "@mmsim/mm-conformance";
-import { MmuBackend } from "../src/index.js";
+import type { MmuBackend } from "../src/index.js";
+import { newBackend } from "./helpers.js";
 
 const SEEDS = Number(process.env.MMSIM_DIFF_SEEDS ?? 24);
 const OPS = Number(process.env.MMSIM_DIFF_OPS ?? 300);
@@ -119,7 +120,7 @@ function sysMmap(be: MmuBackend, mm: number, files: Map<number, MmapFile>, [addr
 }
 
 function replay(run: HostRun): { mismatches: string[]; maps: string; initialMaps: string } {
-  const be = new MmuBackend(process.env.MMSIM_DIFF_TREE === "reference" ? { treeFactory: createSortedArrayVmaTree } : {});
+  const be = newBackend(process.env.MMSIM_DIFF_TREE === "reference" ? { treeFactory: createSortedArrayVmaTree } : {});
   const mm = be.mmNew();
   expect(be.mmExec(mm, { areas: areasFromMaps(run.initialMaps), startBrk: run.brk0, mmapBase: be.config.mmapBase })).toBe(0);
   const initialMaps = be.maps(mm);

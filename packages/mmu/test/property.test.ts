@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE, PAGE_SIZE as P, PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
 import { parseProcMaps } from "@mmsim/procfs";
-import { MmuBackend } from "../src/index.js";
+import { newBackend } from "./helpers.js";
 
 const BASE = 0x40000000;
 const PAGES = 32;
@@ -44,7 +44,7 @@ describe("MMU backend over random operation sequences", () => {
   it("keeps its invariants and matches a page-level model", () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
-        const be = new MmuBackend();
+        const be = newBackend();
         const mm = be.mmNew();
         const model = new Array<string>(PAGES).fill("");
         const perms = (prot: number, shared: boolean): string =>

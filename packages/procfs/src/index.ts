@@ -15,3 +15,5 @@ export { formatMeminfo, meminfoLine } from "./meminfo.js";
 export type { MeminfoConfig } from "./meminfo.js";
 export { taskMemMmu, taskMemNommu } from "./status.js";
 export type { TaskMemMmu } from "./status.js";
+export { PSS_SHIFT, formatSmaps, newMemSizeStats, showSmap, smapsPageAccumulate, smapsVmFlags } from "./smaps.js";
+export type { MemSizeStats, SmapsOptions } from "./smaps.js";
