@@ -1,0 +1,3 @@
+import { packageConfig } from "@mmsim/vitest-config";
+
+export default packageConfig();
