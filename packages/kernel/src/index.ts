@@ -26,3 +26,5 @@ export { meminfoPages, procRead } from "./proc.js";
 export type { ProcProvider } from "./proc.js";
 export { Scheduler } from "./scheduler.js";
 export type { Program, ProgramContext, RunResult, SyscallRequest } from "./scheduler.js";
+export { installFutex } from "./subsys/futex.js";
+export { installSysvShm } from "./subsys/sysv-shm.js";

@@ -122,6 +122,11 @@ export class Kernel {
     return [...this.taskMap.values()].sort((a, b) => a.tid - b.tid);
   }
 
+  /** The ids of the address spaces live tasks use. */
+  liveMmIds(): IterableIterator<number> {
+    return this.mmRefs.keys();
+  }
+
   /** The task in a syscall now. */
   get current(): Task | null {
     return this.current_;
@@ -192,6 +197,26 @@ export class Kernel {
     t.state = "blocked";
     t.blockedOn = reason;
     return BLOCKED;
+  }
+
+  private readonly cancellers = new Map<BlockReason, (tid: number) => void>();
+
+  /** A subsystem that parks tasks says how to take one off its queue (futex: dequeue the waiter). */
+  registerWaitCanceller(reason: BlockReason, cancel: (tid: number) => void): void {
+    this.cancellers.set(reason, cancel);
+  }
+
+  /**
+   * Ends a blocked task's sleep from outside (a signal, a timeout the caller knows of): it leaves the
+   * subsystem's queue and its syscall returns `result`. Returns whether it was blocked. A vfork parent
+   * can't be interrupted this way (its child must exec or exit). Linux: signal_wake_up().
+   */
+  interrupt(tid: number, result: number): boolean {
+    const t = this.taskMap.get(tid);
+    if (t === undefined || t.state !== "blocked" || t.blockedOn === "vfork") return false;
+    this.cancellers.get(t.blockedOn!)?.(tid);
+    this.wakeTask(tid, result);
+    return true;
   }
 
   /** Wakes a blocked task: its syscall returns `result`. Linux: wake_up_process(). */
@@ -267,12 +292,16 @@ export class Kernel {
     this.wakeTask(parent.tid, t.tid);
   }
 
-  /** Hooks subsystems run at exit and exec (futex waiters, clear_child_tid wakeups). */
+  /** Hooks subsystems run at exit: before the mm goes (mm_release) and after (exit_shm, exit_sem). */
   private readonly exitHooks: Array<(t: Task) => void> = [];
+  private readonly lateExitHooks: Array<(t: Task) => void> = [];
 
-  /** Registers a hook run when a task exits, before its mm is dropped. */
-  addExitHook(fn: (t: Task) => void): void {
-    this.exitHooks.push(fn);
+  /**
+   * Registers a hook run when a task exits: "mm-release" before its mm is dropped (futex waiters,
+   * clear_child_tid), "after-mm" once it is (exit_shm). Linux: do_exit()'s order.
+   */
+  addExitHook(fn: (t: Task) => void, phase: "mm-release" | "after-mm" = "mm-release"): void {
+    (phase === "mm-release" ? this.exitHooks : this.lateExitHooks).push(fn);
   }
 
   /**
@@ -315,6 +344,7 @@ export class Kernel {
     t.exitCode = code;
     this.completeVforkDone(t);
     this.mmput(t.mm);
+    for (const hook of this.lateExitHooks) hook(t);
     if (--t.files.users === 0) t.files.closeAll();
   }
 

@@ -22,11 +22,34 @@ export interface SyscallRequest {
   readonly child?: Program;
 }
 
-/** What a running program knows about itself. */
+/** What a running program knows about itself, and its loads and stores (user memory, not syscalls). */
 export interface ProgramContext {
   readonly kernel: Kernel;
   /** Its tid, as getpid/gettid would say. */
   readonly tid: number;
+  /** Loads the u32 at `addr` in its address space; a bad address is a fault (the value is then null). */
+  loadU32(addr: number): number | null;
+  /** Stores a u32; returns false on a fault. */
+  storeU32(addr: number, value: number): boolean;
+}
+
+/** The user-memory side of a program's context. */
+function contextFor(kernel: Kernel, tid: number): ProgramContext {
+  const buf = new Uint8Array(4);
+  const view = new DataView(buf.buffer);
+  const mmId = (): number => kernel.task(tid)!.mm.mmId;
+  return {
+    kernel,
+    tid,
+    loadU32(addr) {
+      if (kernel.backend.readUser(mmId(), addr, buf) !== 0) return null;
+      return view.getUint32(0, true);
+    },
+    storeU32(addr, value) {
+      view.setUint32(0, value >>> 0, true);
+      return kernel.backend.writeUser(mmId(), addr, buf) === 0;
+    },
+  };
 }
 
 /** A simulated program: yields syscalls, receives results; a numeric return value is the exit status (else 0). */
@@ -73,7 +96,7 @@ export class Scheduler {
     const task = this.kernel.task(tid);
     if (task === null || !task.alive) bug(`no live task ${tid} to run a program in`);
     if (this.running.has(tid)) bug(`task ${tid} already runs a program`);
-    this.running.set(tid, { gen: program({ kernel: this.kernel, tid }), pending: 0 });
+    this.running.set(tid, { gen: program(contextFor(this.kernel, tid)), pending: 0 });
   }
 
   /** Creates a process (fresh mm) running `program`. Returns its pid. */

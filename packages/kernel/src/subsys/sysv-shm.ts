@@ -1,0 +1,64 @@
+/**
+ * SysV shared memory in the syscall layer: an IPC namespace of @mmsim/sysv-shm mapped through the
+ * kernel's backend, the caller's credentials and pid, /proc/sysvipc/shm, and exit_shm at exit.
+ * Linux: the shm syscalls of ipc/shm.c and exit_shm() in do_exit().
+ */
+import { NR } from "@mmsim/mm-types";
+import { ShmNamespace } from "@mmsim/sysv-shm";
+import type { ShmCaller, ShmctlOut, ShmidDs, ShmOptions } from "@mmsim/sysv-shm";
+import type { Kernel } from "../kernel.js";
+import type { Task } from "../task.js";
+import type { SyscallArg } from "../dispatch.js";
+
+/** The IPC identity of a task; root has the IPC capabilities. */
+function callerOf(t: Task): ShmCaller {
+  const root = t.cred.uid === 0;
+  return { pid: t.tgid, mmId: t.mm.mmId, uid: t.cred.uid, gid: t.cred.gid, capIpcOwner: root, capIpcLock: root, capSysAdmin: root };
+}
+
+/** What shmctl(IPC_SET) reads from its buffer: a ShmidDs, or its perm fields alone ({ uid, gid, mode }). */
+function setBuffer(buf: SyscallArg | undefined): ShmidDs | null {
+  if (buf === null || buf === undefined || typeof buf !== "object") return null;
+  if ("shmPerm" in buf) return buf as unknown as ShmidDs;
+  const b = buf as { uid?: number; gid?: number; mode?: number };
+  if (b.uid === undefined && b.gid === undefined && b.mode === undefined) return null;
+  const perm = { key: 0, uid: b.uid ?? 0, gid: b.gid ?? 0, cuid: 0, cgid: 0, mode: b.mode ?? 0, seq: 0 };
+  return { shmPerm: perm, shmSegsz: 0, shmAtime: 0, shmDtime: 0, shmCtime: 0, shmCpid: 0, shmLpid: 0, shmNattch: 0 } as unknown as ShmidDs;
+}
+
+/**
+ * Registers shmget, shmat, shmdt and shmctl on a kernel with a fresh IPC namespace. shmctl's third
+ * argument is an object: IPC_SET reads a ShmidDs (or { uid, gid, mode }) from it; the STAT and INFO
+ * commands write their result into its `ds`, `shminfo` or `shmInfo` field.
+ */
+export function installSysvShm(kernel: Kernel, opts: ShmOptions = {}): ShmNamespace {
+  const ns = new ShmNamespace(
+    {
+      mm: kernel.backend,
+      pages: kernel.pages,
+      physMem: kernel.physMem,
+      nowSec: () => kernel.clock.nowSec(),
+      currentPid: () => kernel.current?.tgid ?? 0,
+    },
+    opts,
+  );
+  const n = (x: SyscallArg | undefined): number => (typeof x === "number" ? x : 0);
+  kernel.registerSyscall(NR.shmget, (k, tid, a) => k.runAs(tid, (t) => ns.shmget(callerOf(t), n(a[0]), n(a[1]), n(a[2]))));
+  kernel.registerSyscall(NR.shmat, (k, tid, a) => k.runAs(tid, (t) => ns.shmat(callerOf(t), n(a[0]), n(a[1]), n(a[2]))));
+  kernel.registerSyscall(NR.shmdt, (k, tid, a) => k.runAs(tid, (t) => ns.shmdt(callerOf(t), n(a[0]))));
+  kernel.registerSyscall(NR.shmctl, (k, tid, a) =>
+    k.runAs(tid, (t) => {
+      const buf = a[2];
+      const out: ShmctlOut = {};
+      const r = ns.shmctl(callerOf(t), n(a[0]), n(a[1]), setBuffer(buf), out);
+      if (buf !== null && buf !== undefined && typeof buf === "object") Object.assign(buf as object, out);
+      return r;
+    }),
+  );
+  kernel.registerProcFile("/proc/sysvipc/shm", () => ns.procSysvipcShm());
+  kernel.addExitHook((t) => {
+    if (t.tid === t.tgid) ns.exitShm(t.tgid);
+  }, "after-mm");
+  kernel.registerValidator(() => ns.assertValid());
+  return ns;
+}
