@@ -3,20 +3,30 @@
  * Returns the process exit code; never throws for bad input.
  */
 import { parseArgs } from "node:util";
-import { buddyDemo } from "./demo/buddy-demo.js";
-import { mmuDemo } from "./demo/mmu-demo.js";
+import { demoText } from "./demo/demo.js";
+import type { BackendName } from "./world.js";
+import { compareCommand, procCommand, replayCommand } from "./replay-cli.js";
 
 /** Where a command writes. */
 export interface Output {
   out(text: string): void;
   err(text: string): void;
+  /** Whether errors go to a terminal (progress bars are drawn there only). */
+  readonly errIsTTY?: boolean;
 }
 
 const USAGE = `usage: mmsim <command> [options]
 
 commands:
-  demo [--backend mmu|nommu|both]   show the simulator at work on built-in examples
-  help                              this text
+  demo    [--backend mmu|nommu|both]   show the simulator at work on built-in examples
+  replay  <trace> [--backend mmu|nommu] [--initial-maps <file>] [--mmap-base <hex>] [--brk <hex>]
+                  [--ram <size>] [--nr-trim-pages <n>] [--check] [--json] [--maps-out <file>]
+                                       replay an strace log (strace -f -o FILE) on a simulated kernel
+  compare <trace> [the replay options] [--json]
+                                       replay on MMU and NOMMU and show what differs
+  proc    <trace> <path>... [the replay options]
+                                       print /proc files after the replay
+  help                                 this text
 `;
 
 const BACKENDS = ["mmu", "nommu", "both"] as const;
@@ -34,9 +44,8 @@ function demo(args: string[], io: Output): number {
     io.err(`mmsim demo: --backend must be one of ${BACKENDS.join(", ")}, not "${values.backend}"\n`);
     return 2;
   }
-  io.out(buddyDemo());
-  if (values.backend !== "nommu") io.out(`\n${mmuDemo()}`);
-  if (values.backend !== "mmu") io.out("\n== The NOMMU backend ==\nNot built yet: vm_region sharing, trimming and the mapping capabilities arrive with the NOMMU issue.\n");
+  const backends: BackendName[] = values.backend === "both" ? ["mmu", "nommu"] : [values.backend as BackendName];
+  io.out(demoText(backends));
   return 0;
 }
 
@@ -46,6 +55,12 @@ export function main(argv: readonly string[], io: Output): number {
   switch (command) {
     case "demo":
       return demo(rest, io);
+    case "replay":
+      return replayCommand(rest, io);
+    case "compare":
+      return compareCommand(rest, io);
+    case "proc":
+      return procCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

@@ -30,7 +30,28 @@ describe("mmsim", () => {
       "  7ffff7ffd000-7ffff7ffe000 rw-p 00000000 00:00 0 \n");
     expect(r.out).toContain("= -1 ENOMEM (Cannot allocate memory)");
     expect(r.out).toContain("[heap]");
-    expect(r.out).not.toContain("NOMMU backend ==");
+    expect(r.out).not.toContain("futex demo on NOMMU");
+  });
+
+  it("demo runs the seed's futex wait/wake over SysV shm on both backends, in the seed's form", () => {
+    const r = run("demo");
+    for (const b of ["MMU", "NOMMU"]) {
+      const part = r.out.slice(r.out.indexOf(`futex demo on ${b}`));
+      expect(part).toMatch(/^WAIT: 0x[0-9a-f]+\{0\}$/m);
+      expect(part).toMatch(/^ +WAKE: 0x[0-9a-f]+\{1\}$/m);
+      expect(part).toMatch(/^WAITED: 0$/m);
+      expect(part).toMatch(/^ +WOKE: 1$/m);
+    }
+    expect(r.out).toContain("fail on NOMMU");
+  });
+
+  it("demo --backend nommu runs NOMMU alone, where both processes attach at one address", () => {
+    const r = run("demo", "--backend", "nommu");
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("futex demo on MMU");
+    const wait = /^WAIT: (0x[0-9a-f]+)/m.exec(r.out)![1];
+    const wake = /WAKE: (0x[0-9a-f]+)/m.exec(r.out)![1];
+    expect(wake).toBe(wait);
   });
 
   it("rejects a bad backend naming the option and the allowed values", () => {

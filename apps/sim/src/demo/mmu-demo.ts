@@ -4,6 +4,7 @@
  * merges of mm/vma.c can be watched.
  */
 import { MAP_ANONYMOUS, MAP_PRIVATE, MREMAP_MAYMOVE, PAGE_SIZE, PROT_READ, PROT_WRITE, formatErrno } from "@mmsim/mm-types";
+import { BuddyAllocator } from "@mmsim/buddy-allocator";
 import { MmuBackend } from "@mmsim/mmu";
 
 const P = PAGE_SIZE;
@@ -11,7 +12,8 @@ const P = PAGE_SIZE;
 /** Runs the MMU demo and returns the text to print. */
 export function mmuDemo(): string {
   const out: string[] = [];
-  const mmu = new MmuBackend();
+  const buddy = new BuddyAllocator({ pages: 4096 });
+  const mmu = new MmuBackend({ pages: buddy, physMem: buddy.physMem });
   const mm = mmu.mmNew();
   const heapStart = 0x555555559000;
   mmu.mmExec(mm, { areas: [], startBrk: heapStart, mmapBase: mmu.config.mmapBase });
