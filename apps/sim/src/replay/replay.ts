@@ -103,6 +103,8 @@ export interface ReplayOptions {
 
 const ADDRESS_RESULTS: ReadonlySet<string> = new Set(["mmap", "mremap", "shmat", "brk"]);
 const FD_RESULTS: ReadonlySet<string> = new Set(["openat", "open", "dup", "dup2", "dup3"]);
+/** Calls after which more memory may be mapped. */
+const MAPPING_CALLS: ReadonlySet<string> = new Set(["mmap", "mremap", "brk", "shmat", "clone", "clone3", "fork", "vfork", "execve"]);
 /** Which argument of a call is the address it works on. */
 const ADDRESS_ARG: Readonly<Record<string, number>> = { munmap: 0, mprotect: 0, madvise: 0, mremap: 0, futex: 0, shmdt: 0 };
 
@@ -271,7 +273,7 @@ export class Replay {
     if (result === BLOCKED) this.sleeping.set(d.pid, d);
     else this.compare(d, this.wakeCount ?? result);
     this.wakeCount = null;
-    this.samplePeak();
+    this.samplePeak(MAPPING_CALLS.has(d.name) && result !== BLOCKED && result >= 0);
   }
 
   /**
@@ -304,10 +306,13 @@ export class Replay {
   }
 
   /** At each new peak of memory in use: the slack of power-of-two copies and the largest free block. */
-  private samplePeak(): void {
-    let mapped = 0;
-    for (const mmId of this.kernel.liveMmIds()) mapped += this.kernel.backend.view(mmId).counters().totalVm;
-    if (mapped > this.report.peakMappedPages) this.report.peakMappedPages = mapped;
+  private samplePeak(grew: boolean): void {
+    // only calls that map memory can raise what is mapped
+    if (grew) {
+      let mapped = 0;
+      for (const mmId of this.kernel.liveMmIds()) mapped += this.kernel.backend.view(mmId).counters().totalVm;
+      if (mapped > this.report.peakMappedPages) this.report.peakMappedPages = mapped;
+    }
     const used = this.kernel.pages.nrPages - this.kernel.pages.freePagesCount();
     if (used <= this.report.peakUsedPages) return;
     this.report.peakUsedPages = used;
