@@ -28,3 +28,27 @@ export { Scheduler } from "./scheduler.js";
 export type { Program, ProgramContext, RunResult, SyscallRequest } from "./scheduler.js";
 export { installFutex } from "./subsys/futex.js";
 export { installSysvShm } from "./subsys/sysv-shm.js";
+export { DeviceMappings, DeviceMemory } from "./drivers/device-memory.js";
+export { inodeAsMmapFile, nommuInodeMappingsPort } from "./drivers/nommu-port.js";
+export type { NommuInodeMappingsPort } from "./drivers/nommu-port.js";
+export {
+  RAMFS_DEV,
+  RAMFS_MMAP_CAPABILITIES,
+  createRamfsFile,
+  ramfsDriver,
+  ramfsDriverFor,
+  ramfsNommuExpandForMapping,
+  ramfsNommuGetUnmappedArea,
+} from "./drivers/ramfs.js";
+export type { RamfsOptions } from "./drivers/ramfs.js";
+export { MTD_BLOCK_MAJOR, ROMFH_SIZE, ROMFS_MMAP_CAPABILITIES, createRomfs, romfsDriver, romfsGetUnmappedArea } from "./drivers/romfs.js";
+export type { RomfsEntry, RomfsFileSpec, RomfsImage, RomfsOptions } from "./drivers/romfs.js";
+export { RAMDISK_MAJOR, RAMDISK_MMAP_CAPABILITIES, createRamdisk, ramdiskDriver, ramdiskGetUnmappedArea } from "./drivers/ramdisk.js";
+export type { Ramdisk } from "./drivers/ramdisk.js";
+export { FB_MAJOR, FB_MMAP_CAPABILITIES, createFramebuffer, fbGetUnmappedArea, framebufferDriver } from "./drivers/framebuffer.js";
+export type { Framebuffer } from "./drivers/framebuffer.js";
+export { FLASH_MMAP_CAPABILITIES, FLASH_STATUS_BYTE, FlashChip, MTD_CHAR_MAJOR, createFlash, flashDriver } from "./drivers/flash.js";
+export type { Flash } from "./drivers/flash.js";
+export { DEV_NULL, createDevNull, devNullDriver } from "./drivers/dev-null.js";
+export { MMAP_TABLE_LEN, MMAP_TABLE_PROGRAM, NOMMU_MMAP_TABLE_CASES, nommuMmapTable, runMmapTableCase, tablePattern } from "./drivers/table.js";
+export type { MmapTableBackend, MmapTableCase, MmapTableObject, NommuMmapTableRow } from "./drivers/table.js";

@@ -40,7 +40,7 @@ export class OpenFile {
     const inode = this.inode;
     const ops: MmapFileOps = inode.driver.mmapOps?.(this, (pgoff) => this.io.fault(inode, pgoff)) ?? NOT_MAPPABLE;
     this.mmapFile_ = {
-      identity: { path: inode.path, devMajor: inode.devMajor, devMinor: inode.devMinor, ino: inode.ino },
+      identity: inode.identity,
       inodeType: inode.type,
       readable: this.readable,
       writable: this.writable,

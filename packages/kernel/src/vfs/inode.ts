@@ -5,7 +5,7 @@
  * Linux: struct inode, struct address_space, struct file_operations (include/linux/fs.h).
  */
 import { PAGE_SIZE, S_IFMT } from "@mmsim/mm-types";
-import type { AddressSpacePort, MmapFileOps, VmaRef } from "@mmsim/mm-types";
+import type { AddressSpacePort, FileIdentity, MmapFileOps, VmaRef } from "@mmsim/mm-types";
 import type { OpenFile } from "./file.js";
 
 /** One kind of file or device. Absent hooks behave as Linux's absent f_op members. */
@@ -66,6 +66,16 @@ export class Inode {
     readonly appendOnly = false,
   ) {
     this.size = size;
+  }
+
+  private identity_: FileIdentity | null = null;
+
+  /**
+   * What /proc prints for it, one object per inode: NOMMU finds a region to share by it, as Linux
+   * compares the region's file inode. Linux: file_inode().
+   */
+  get identity(): FileIdentity {
+    return (this.identity_ ??= { path: this.path, devMajor: this.devMajor, devMinor: this.devMinor, ino: this.ino });
   }
 
   /** S_IF* bits. */
