@@ -115,8 +115,8 @@ function replayJson(run: ReplayRun): object {
     mismatches: r.mismatches.map(({ line, call, expected, actual }) => ({ line, call, expected, actual })),
     skipped: r.skipped,
     processes: run.pids.map((pid) => ({ pid, maps: finalMaps(run, pid) })),
-    meminfo: k.readProc("/proc/meminfo"),
-    buddyinfo: formatBuddyinfo(run.world.buddy.zoneViews()),
+    meminfo: r.finalGlobal["/proc/meminfo"] ?? k.readProc("/proc/meminfo"),
+    buddyinfo: r.finalGlobal["/proc/buddyinfo"] ?? formatBuddyinfo(run.world.buddy.zoneViews()),
     errors: r.errors,
   };
 }
@@ -174,7 +174,8 @@ export function procCommand(args: string[], io: Output): number {
     let status = 0;
     for (const path of p.rest) {
       const m = /^\/proc\/(\d+)\/(maps|smaps)$/.exec(path);
-      let text: string | number = run.world.kernel.readProc(path);
+      // as the machine was while the traced program still ran: the last process's exit empties it
+      let text: string | number = run.report.finalGlobal[path] ?? run.world.kernel.readProc(path);
       if (typeof text === "number" && m !== null) text = (m[2] === "maps" ? run.report.finalMaps : run.report.finalSmaps)[Number(m[1])] ?? text;
       if (typeof text === "number") {
         io.err(`mmsim proc: ${path}: no such file on ${run.report.backend}\n`);

@@ -92,6 +92,8 @@ export interface ReplayReport {
   /** Each process's /proc/<pid>/maps (and smaps where it exists) just before it exited, by pid. */
   readonly finalMaps: Record<number, string>;
   readonly finalSmaps: Record<number, string>;
+  /** The machine-wide /proc files just before the last process exited (or ended its life in an exec). */
+  readonly finalGlobal: Record<string, string>;
 }
 
 /** Options of a replay. */
@@ -103,6 +105,8 @@ export interface ReplayOptions {
 
 const ADDRESS_RESULTS: ReadonlySet<string> = new Set(["mmap", "mremap", "shmat", "brk"]);
 const FD_RESULTS: ReadonlySet<string> = new Set(["openat", "open", "dup", "dup2", "dup3"]);
+/** The machine-wide /proc files a replay keeps from just before its last process exits. */
+const GLOBAL_PROC_FILES: readonly string[] = ["/proc/meminfo", "/proc/buddyinfo", "/proc/maps", "/proc/sysvipc/shm"];
 /** Calls after which more memory may be mapped. */
 const MAPPING_CALLS: ReadonlySet<string> = new Set(["mmap", "mremap", "brk", "shmat", "clone", "clone3", "fork", "vfork", "execve"]);
 /** Which argument of a call is the address it works on. */
@@ -160,7 +164,7 @@ export class Replay {
     private readonly firstProcess: (pid: number) => Task | number,
   ) {
     this.kernel = world.kernel;
-    this.report = { backend: world.backend, calls: {}, mismatches: [], skipped: 0, skippedByName: {}, errors: [], peakUsedPages: 0, peakMappedPages: 0, lost: 0, firstProcessErrno: null, peakSlackPages: 0, peakMmapCopyPages: 0, largestFreeOrderAtPeak: -1, finalMaps: {}, finalSmaps: {} };
+    this.report = { backend: world.backend, calls: {}, mismatches: [], skipped: 0, skippedByName: {}, errors: [], peakUsedPages: 0, peakMappedPages: 0, lost: 0, firstProcessErrno: null, peakSlackPages: 0, peakMmapCopyPages: 0, largestFreeOrderAtPeak: -1, finalMaps: {}, finalSmaps: {}, finalGlobal: {} };
     const prev = this.kernel.onWake;
     this.kernel.onWake = (task, result) => {
       prev?.(task, result);
@@ -344,6 +348,13 @@ export class Replay {
     this.report.finalMaps[t.tgid] = this.kernel.backend.showMaps(t.mm.mmId);
     const smaps = this.kernel.backend.showSmaps(t.mm.mmId);
     if (smaps !== null) this.report.finalSmaps[t.tgid] = smaps;
+    // the last process about to go: the machine-wide files as they were with it still there
+    if (!this.kernel.tasks().some((o) => o.alive && o.tgid !== t.tgid)) {
+      for (const path of GLOBAL_PROC_FILES) {
+        const text = this.kernel.readProc(path);
+        if (typeof text === "string") this.report.finalGlobal[path] = text;
+      }
+    }
   }
 
   private tr(pid: number): AddressTranslation {

@@ -136,6 +136,16 @@ describe("mmsim proc and compare", () => {
     expect(r.out).toMatch(/^MemTotal: +\d+ kB$/m);
   });
 
+  it("proc on NOMMU shows the machine as it was before the last process exited: regions and MmapCopy", () => {
+    const name = "sqlite3";
+    const r = cli(["proc", join(FIXTURES, name, "trace.txt"), "/proc/maps", "/proc/meminfo", "--backend", "nommu", "--initial-maps", join(FIXTURES, name, "maps.txt")]);
+    expect(r.code).toBe(0);
+    const maps = r.out.slice(r.out.indexOf("==> /proc/maps <==") + 19, r.out.indexOf("==> /proc/meminfo <=="));
+    expect(maps).toMatch(/\/usr\/bin\/sqlite3\n/);
+    const copyKb = Number(/^MmapCopy: +(\d+) kB$/m.exec(r.out)![1]);
+    expect(copyKb).toBeGreaterThan(0);
+  });
+
   it("compare explains NOMMU's refusals", () => {
     const name = "spawn";
     const r = cli(["compare", join(FIXTURES, name, "trace.txt"), "--initial-maps", join(FIXTURES, name, "maps.txt")]);
