@@ -21,6 +21,12 @@ export interface UnmapHooks {
 export function doAlignMunmap(mm: MmStruct, start: number, end: number, hooks: UnmapHooks): number {
   const vma = mm.tree.findVma(start);
   if (vma === undefined || vma.vmStart >= end) return 0;
+  if (vma.vmStart === start && vma.vmEnd === end) {
+    // the commonest munmap: exactly one whole VMA, nothing to split or walk
+    hooks.zapRange(mm, vma, start, end);
+    mm.unlink(vma, () => hooks.removeVma(mm, vma));
+    return 0;
+  }
   let from = start;
   if (vma.vmStart < start) {
     // a hole in the middle of one VMA leaves three pieces: refuse at the limit

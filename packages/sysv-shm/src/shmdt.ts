@@ -32,26 +32,26 @@ export function isShmFragmentAt(vma: VmaRef, addr: number): boolean {
 export function ksysShmdt(ns: ShmNamespace, c: ShmCaller, shmaddr: number): number {
   const addr = shmaddr < 0 ? shmaddr + 2 ** 64 : shmaddr;
   if (addr % PAGE_SIZE !== 0) return -EINVAL;
-  const vmas: Array<[IMmapEntry, ShmFileData]> = [];
-  for (const e of ns.shmVmas.vmasOf(c.mmId)) if (e[0].vmEnd > addr) vmas.push(e);
-  if (vmas.length > 1) vmas.sort((a, b) => a[0].vmStart - b[0].vmStart);
+  const vmas = ns.shmVmas.vmasOf(c.mmId);
+  // the lowest piece of an attachment made at addr; no array or sort: this runs on every shmdt
+  let first: IMmapEntry | null = null;
+  let firstSfd: ShmFileData | null = null;
+  for (const [v, sfd] of vmas) {
+    if (v.vmEnd > addr && isShmFragmentAt(v, addr) && (first === null || v.vmStart < first.vmStart)) {
+      first = v;
+      firstSfd = sfd;
+    }
+  }
+  if (first === null || firstSfd === null) return -EINVAL;
+  const firstEnd = first.vmEnd;
+  const size = pageAlign(firstSfd.file.iSize);
+  // later pieces of the same segment within its size of addr, found before any unmapping changes the index
+  let later: IMmapEntry[] | null = null;
+  for (const [v, sfd] of vmas) {
+    if (sfd === firstSfd && v.vmStart >= firstEnd && v.vmEnd - addr <= size && isShmFragmentAt(v, addr)) (later ??= []).push(v);
+  }
   const mm = ns.host.mm;
-  let i = 0;
-  let first: { sfd: ShmFileData; vmEnd: number } | null = null;
-  for (; i < vmas.length; i++) {
-    const [v, sfd] = vmas[i]!;
-    if (!isShmFragmentAt(v, addr)) continue;
-    first = { sfd, vmEnd: v.vmEnd };
-    mm.munmap(c.mmId, v.vmStart, v.vmEnd - v.vmStart);
-    i++;
-    break;
-  }
-  if (first === null) return -EINVAL;
-  const size = pageAlign(first.sfd.file.iSize);
-  for (; i < vmas.length; i++) {
-    const [v, sfd] = vmas[i]!;
-    if (v.vmEnd - addr > size) continue;
-    if (sfd === first.sfd && v.vmStart >= first.vmEnd && isShmFragmentAt(v, addr)) mm.munmap(c.mmId, v.vmStart, v.vmEnd - v.vmStart);
-  }
+  mm.munmap(c.mmId, first.vmStart, firstEnd - first.vmStart);
+  if (later !== null) for (const v of later) mm.munmap(c.mmId, v.vmStart, v.vmEnd - v.vmStart);
   return 0;
 }
