@@ -9,3 +9,8 @@ export { createSortedArrayVmaTree } from "./sorted-array-vma-tree.js";
 // --- region store kit (region-store-suite.ts) ---
 export { regionStoreConformance } from "./region-store-suite.js";
 export type { RegionStoreFactory } from "./region-store-suite.js";
+// --- page allocator kit (page-allocator-suite.ts) ---
+export { pageAllocatorConformance } from "./page-allocator-suite.js";
+export type { PageAllocatorConformanceOptions, PageAllocatorFactory } from "./page-allocator-suite.js";
+export type { PageAllocatorPropertyOptions } from "./page-allocator-properties.js";
+export { FirstFitPageAllocator, createFirstFitPageAllocator } from "./first-fit-page-allocator.js";
