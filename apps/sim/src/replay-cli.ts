@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatBuddyinfo } from "@mmsim/buddy-allocator";
 import { PAGE_SIZE, formatErrno } from "@mmsim/mm-types";
+import { parseProcMaps } from "@mmsim/procfs";
 import { runReplay } from "./replay/run-replay.js";
 import type { ReplayRun, ReplayRunOptions } from "./replay/run-replay.js";
 import { nommuFailureReason } from "./replay/explain.js";
@@ -52,6 +53,17 @@ function readText(what: string, path: string): string {
   }
 }
 
+/** The --initial-maps text; a line that is not a maps line is a usage error naming the line and the field. */
+function readMaps(path: string): string {
+  const text = readText("the maps snapshot", path);
+  const { errors } = parseProcMaps(text);
+  if (errors.length > 0) {
+    const more = errors.length > 3 ? ` (and ${errors.length - 3} more bad lines)` : "";
+    throw new UsageError(`the maps snapshot ${path}: ${errors.slice(0, 3).map((e) => e.message).join("; ")}${more}`);
+  }
+  return text;
+}
+
 interface Parsed {
   readonly trace: string;
   readonly tracePath: string;
@@ -81,7 +93,7 @@ function parseReplayArgs(args: string[], minPositionals: number): Parsed {
     nrTrim = Number(v["nr-trim-pages"]);
   }
   const run: Omit<ReplayRunOptions, "backend"> = {
-    ...(v["initial-maps"] !== undefined ? { initialMaps: readText("the maps snapshot", v["initial-maps"]) } : {}),
+    ...(v["initial-maps"] !== undefined ? { initialMaps: readMaps(v["initial-maps"]) } : {}),
     ...(v["mmap-base"] !== undefined ? { mmapBase: parseHex("mmap-base", v["mmap-base"]) } : {}),
     ...(v.brk !== undefined ? { brk: parseHex("brk", v.brk) } : {}),
     ...(v.ram !== undefined ? { ramBytes: parseSize("ram", v.ram) } : {}),

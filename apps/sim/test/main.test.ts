@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../src/index.js";
 
@@ -65,6 +68,27 @@ describe("mmsim", () => {
     const r = run("frobnicate");
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it("a bad --initial-maps line is a usage error naming the file, the line and the field, before anything replays", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmsim-main-"));
+    const trace = join(dir, "trace.txt");
+    writeFileSync(trace, "1 exit_group(0) = ?\n");
+    const cases: Array<[string, string]> = [
+      ["00400000-0041f000 r--p 00000000 fe:00 1 /x\nzzz\n", 'line 2: expected start-end addresses in "zzz"'],
+      // what a kernel never prints: an offset that is not a page multiple (it crashed the exec once)
+      ["00400000-0041f000 r--p 00004096 fe:00 1 /x\n", "line 1: expected an offset that is a multiple of the page size"],
+    ];
+    for (const [text, message] of cases) {
+      const maps = join(dir, "maps.txt");
+      writeFileSync(maps, text);
+      for (const cmd of ["replay", "compare"]) {
+        const r = run(cmd, trace, "--initial-maps", maps);
+        expect(r.code).toBe(2);
+        expect(r.out).toBe("");
+        expect(r.err).toContain(`mmsim ${cmd}: the maps snapshot ${maps}: ${message}`);
+      }
+    }
   });
 
   it("prints usage for help", () => {

@@ -252,12 +252,17 @@ export class MmuBackend implements MmBackend, PageCtx {
    * Installs a process image: each area at its place with the flags Linux would have given it
    * (writable private memory is accounted and assumed written, so it has an anon_vma; the stack
    * grows down; [vdso] and [vvar] are special). Returns 0, or -EINVAL (changing nothing) for an
-   * area that is empty, not page aligned, or overlaps another.
+   * area that is empty, not page aligned, overlaps another, lies above TASK_SIZE (but the [vsyscall]
+   * gate) or has a pgoff that is not a page index.
    */
   mmExec(mmId: number, layout: ExecLayout): number {
     const mm = this.mm(mmId);
     const sorted = [...layout.areas].sort((a, b) => a.start - b.start);
-    for (const a of sorted) if (a.start % PAGE_SIZE !== 0 || a.end % PAGE_SIZE !== 0 || a.end <= a.start) return -EINVAL;
+    for (const a of sorted) {
+      if (a.start % PAGE_SIZE !== 0 || a.end % PAGE_SIZE !== 0 || a.end <= a.start || !Number.isSafeInteger(a.pgoff) || a.pgoff < 0) return -EINVAL;
+      // only the gate area lies above user space (and it is no VMA)
+      if (a.end > this.config.taskSize && a.name !== "[vsyscall]") return -EINVAL;
+    }
     for (let i = 1; i < sorted.length; i++) if (sorted[i]!.start < sorted[i - 1]!.end) return -EINVAL;
     for (const area of sorted) {
       if (area.name === "[vsyscall]") {

@@ -27,6 +27,7 @@ import {
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
+  TASK_SIZE,
 } from "@mmsim/mm-types";
 import type { MmapFile } from "@mmsim/mm-types";
 import type { MmuOptions } from "../src/index.js";
@@ -336,6 +337,10 @@ describe("mmExec", () => {
     expect(be.mmExec(mm, { areas: [area(BASE, BASE + P + 1)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
     expect(be.mmExec(mm, { areas: [area(BASE, BASE)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
     expect(be.mmExec(mm, { areas: [area(BASE, BASE + 2 * P), area(BASE + P, BASE + 3 * P)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    // a snapshot line past user space that isn't the [vsyscall] gate, or a pgoff that is no page index
+    expect(be.mmExec(mm, { areas: [area(TASK_SIZE, TASK_SIZE + P)], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    expect(be.mmExec(mm, { areas: [{ ...area(BASE, BASE + P), pgoff: 0.5 }], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
+    expect(be.mmExec(mm, { areas: [{ ...area(BASE, BASE + P), pgoff: -1 }], startBrk: 0, mmapBase: 0 })).toBe(-EINVAL);
     expect(layout()).toEqual([]);
     expect(be.mmExec(mm, { areas: [area(BASE + P, BASE + 2 * P), area(BASE, BASE + P)], startBrk: 0, mmapBase: 0 })).toBe(0);
     // adjacent identical private anonymous areas stay as the snapshot drew them: they were separate VMAs there

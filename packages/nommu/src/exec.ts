@@ -6,7 +6,7 @@
  * start_stack move with the area that holds them. Linux: elf_fdpic_map_file_by_direct_mmap(),
  * load_elf_fdpic_binary() (stack + zero-size brk area), load_flat_file() (end_brk).
  */
-import { MAP_ANONYMOUS, MAP_FIXED, PAGE_SIZE, bug } from "@mmsim/mm-types";
+import { EINVAL, MAP_ANONYMOUS, MAP_FIXED, PAGE_SIZE, bug } from "@mmsim/mm-types";
 import type { MmapRequestContext } from "@mmsim/bdi-caps";
 import type { ExecArea, ExecLayout } from "@mmsim/mm-types";
 import { doMmap } from "./do-mmap.js";
@@ -28,10 +28,12 @@ function relocate(placed: readonly Placed[], x: number): number {
 
 /**
  * Maps every area of `layout` into the empty `mm` (hints and MAP_FIXED dropped) and sets the heap
- * and stack positions. Returns 0, or the first mapping's -errno after undoing the others.
+ * and stack positions. Returns 0, -EINVAL for an empty area or a pgoff that is not a page index
+ * (nothing mapped), or the first mapping's -errno after undoing the others.
  */
 export function mmExecNommu(st: NommuState, mm: NommuMm, layout: ExecLayout, ctx: MmapRequestContext): number {
   if (mm.mapCount !== 0) bug(`mmExec: mm ${mm.id} is not empty`);
+  for (const a of layout.areas) if (!(a.end > a.start) || !Number.isSafeInteger(a.pgoff) || a.pgoff < 0) return -EINVAL;
   const placed: Placed[] = [];
   for (const area of [...layout.areas].sort((a, b) => a.start - b.start)) {
     const flags = (area.flags & ~MAP_FIXED) | (area.file === null ? MAP_ANONYMOUS : 0);

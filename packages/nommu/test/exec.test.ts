@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENOMEM, MAP_GROWSDOWN, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
+import { EINVAL, ENOMEM, MAP_GROWSDOWN, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
 import type { ExecLayout, MmapFile } from "@mmsim/mm-types";
 import { BlockFile, P, makeWorld, pattern } from "./fakes.js";
 import { vmas } from "./helpers.js";
@@ -21,6 +21,19 @@ function layout(text: MmapFile): ExecLayout {
 }
 
 describe("exec on NOMMU", () => {
+  it("refuses an empty area or a pgoff that is no page index with EINVAL and maps nothing", () => {
+    const { nommu } = makeWorld();
+    const f = new BlockFile("/bin/app", pattern(3 * P));
+    const mm = nommu.mmNew();
+    const good = layout(f.open());
+    for (const bad of [{ pgoff: 0.5 }, { pgoff: -1 }, { end: good.areas[0]!.start }]) {
+      expect(nommu.mmExec(mm, { ...good, areas: [{ ...good.areas[0]!, ...bad }, ...good.areas.slice(1)] })).toBe(-EINVAL);
+      expect(vmas(nommu, mm)).toHaveLength(0);
+      nommu.assertValid();
+    }
+  });
+
+
   it("maps every area where memory is found and moves the heap and stack positions with their areas", () => {
     const { nommu } = makeWorld();
     const f = new BlockFile("/bin/app", pattern(3 * P));

@@ -2,7 +2,7 @@
  * Parses /proc/<pid>/maps text (MMU or NOMMU) back into areas: what a process snapshot is made
  * from. The inverse of showMapVmaMmu()/showMapVmaNommu() for every line Linux prints.
  */
-import { PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
+import { PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
 
 /** One area of a maps file, as printed. */
 export interface MapsEntry {
@@ -47,11 +47,14 @@ function parseLine(text: string, line: number): MapsEntry | MapsParseError {
   const startHex = range.slice(0, dash);
   const endHex = range.slice(dash + 1);
   if (!HEX.test(startHex) || !HEX.test(endHex)) return fail("hexadecimal start-end addresses");
+  if (startHex.length > 16 || endHex.length > 16) return fail("addresses below 2^64");
   const start = parseInt(startHex, 16);
   const end = parseInt(endHex, 16);
   if (!(end > start)) return fail("an end address above the start");
   if (perms === undefined || !/^[r-][w-][x-][psS]$/.test(perms)) return fail('permissions like "rw-p"');
-  if (offset === undefined || !HEX.test(offset)) return fail("a hexadecimal offset");
+  if (offset === undefined || !HEX.test(offset) || offset.length > 16) return fail("a hexadecimal offset");
+  // Linux prints vm_pgoff << PAGE_SHIFT: an offset that isn't a page multiple never came from a kernel
+  if (parseInt(offset, 16) % PAGE_SIZE !== 0) return fail("an offset that is a multiple of the page size");
   const devMatch = dev === undefined ? null : /^([0-9a-f]+):([0-9a-f]+)$/.exec(dev);
   if (devMatch === null) return fail('a device "major:minor" in hexadecimal');
   if (ino === undefined || !DEC.test(ino)) return fail("a decimal inode number");

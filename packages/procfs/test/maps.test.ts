@@ -74,6 +74,9 @@ describe("parsing maps text", () => {
     ["2000-1000 r--p 00000000 00:00 0", "an end address above the start"],
     ["1000-2000 rwz 00000000 00:00 0", 'permissions like "rw-p"'],
     ["1000-2000 r--p 0000g000 00:00 0", "a hexadecimal offset"],
+    ["1000-2000 r--p 00004096 00:00 0", "an offset that is a multiple of the page size"],
+    ["1000-2000 r--p 10000000000000000 00:00 0", "a hexadecimal offset"],
+    ["1000-10000000000000000 r--p 00000000 00:00 0", "addresses below 2^64"],
     ["1000-2000 r--p 00000000 0000 0", 'a device "major:minor" in hexadecimal'],
     ["1000-2000 r--p 00000000 00:00 x", "a decimal inode number"],
   ])("names the line and what was expected: %s", (bad, expected) => {
