@@ -23,6 +23,7 @@ import {
   EISDIR,
   ENOENT,
   ENOTDIR,
+  EOVERFLOW,
   EPERM,
   ESRCH,
   MAP_ANONYMOUS,
@@ -32,7 +33,9 @@ import {
   S_IFDIR,
   S_IFREG,
   SIGCHLD,
+  TASK_SIZE,
   bug,
+  pageAlign,
 } from "@mmsim/mm-types";
 import type { AddressSpacePort, ExecLayout, MmBackend, PageAllocatorPort, PhysMemPort, ZonesViewPort } from "@mmsim/mm-types";
 import { SimClock } from "./clock.js";
@@ -76,6 +79,24 @@ export interface CloneArgs {
   readonly childTid?: number;
   /** CLONE_CHILD_CLEARTID address. */
   readonly childTidAddr?: number;
+}
+
+
+/** The most one read or write moves. Linux: MAX_RW_COUNT (INT_MAX & PAGE_MASK). */
+const MAX_RW_COUNT = 0x7ffff000;
+/** Bytes moved between the file and user memory per step of a read or write. */
+const RW_CHUNK = 64 * 1024;
+
+/** An unsigned long syscall argument given as a negative number: -4096 is 2^64 - 4096. */
+function toUlong(x: number): number {
+  return x < 0 ? x + 2 ** 64 : x;
+}
+
+/** The user range [buf, buf + count) lies below TASK_SIZE. Linux: access_ok(). */
+function accessOk(buf: number, count: number): boolean {
+  const b = toUlong(buf);
+  const n = toUlong(count);
+  return n <= TASK_SIZE && b <= TASK_SIZE - n;
 }
 
 /** The syscall layer over one mm backend. */
@@ -377,17 +398,25 @@ export class Kernel {
    * Linux: sys_mmap (arch/x86/kernel/sys_x86_64.c) → ksys_mmap_pgoff() → vm_mmap_pgoff() → do_mmap().
    */
   mmap(tid: number, addr: number, len: number, prot: number, flags: number, fd: number, off: number): SyscallResult {
+    // addr, len and (on x86-64's sys_mmap) off are unsigned long: -4096 is 2^64 - 4096
+    addr = toUlong(addr);
+    len = toUlong(len);
+    off = toUlong(off);
     return this.asTask(tid, (t) => {
-      if (!Number.isSafeInteger(off) || off % PAGE_SIZE !== 0) return -EINVAL;
+      if (!Number.isInteger(off) || off % PAGE_SIZE !== 0) return -EINVAL;
+      const pgoff = off / PAGE_SIZE;
       const mmId = t.mm.mmId;
-      if (flags & MAP_ANONYMOUS) return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff: off / PAGE_SIZE, file: null });
+      if (flags & MAP_ANONYMOUS) return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff, file: null });
       const file = t.files.get(fd);
       if (file === null) return -EBADF;
       if (mapsAsAnonymous(file.inode.driver)) {
+        // file_mmap_ok() of a chardev (the mapping must end below 2^64), then the file-mode checks:
+        // do_mmap()'s order for the checks the backend can't make, as it never sees the file
+        if (len !== 0 && len <= TASK_SIZE && pgoff + pageAlign(len) / PAGE_SIZE >= 2 ** 52) return -EOVERFLOW;
         if (!file.readable || (flags & MAP_SHARED && prot & PROT_WRITE && !file.writable)) return -EACCES;
-        return this.backend.mmap(mmId, { addr, len, prot, flags: flags | MAP_ANONYMOUS, pgoff: off / PAGE_SIZE, file: null });
+        return this.backend.mmap(mmId, { addr, len, prot, flags: flags | MAP_ANONYMOUS, pgoff, file: null });
       }
-      return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff: off / PAGE_SIZE, file: file.asMmapFile() });
+      return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff, file: file.asMmapFile() });
     });
   }
 
@@ -499,35 +528,107 @@ export class Kernel {
     });
   }
 
-  /** read()/pread64(): file bytes into user memory; a bad buffer is EFAULT. */
+  /**
+   * read()/pread64(): file bytes into user memory, a chunk at a time. pread64 at a negative offset
+   * is EINVAL before the fd is looked at; a buffer that can't lie in user space is EFAULT before the
+   * file is read; a buffer that faults part way ends the read with what was copied (EFAULT when
+   * nothing was). Linux: ksys_read()/ksys_pread64() → vfs_read() (access_ok(), rw_verify_area(),
+   * MAX_RW_COUNT).
+   */
   read(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
+    if (offset !== undefined && offset < 0) return -EINVAL;
     return this.asTask(tid, (t) => {
       const file = t.files.get(fd);
       if (file === null || !file.readable) return -EBADF;
-      if (count < 0) return -EINVAL;
-      const data = new Uint8Array(count);
+      if (!accessOk(buf, count)) return -EFAULT;
+      const total = Math.min(count, MAX_RW_COUNT);
       const pos = offset ?? file.pos;
-      const n = this.vfs.read(file.inode, pos, data);
-      if (n < 0) return n;
-      if (n > 0 && this.backend.writeUser(t.mm.mmId, buf, data.subarray(0, n)) !== 0) return -EFAULT;
-      if (offset === undefined) file.pos += n;
-      return n;
+      const chunk = new Uint8Array(Math.min(total, RW_CHUNK));
+      let done = 0;
+      // at least one call, as a read of 0 bytes still reaches f_op->read (a directory's says EISDIR)
+      do {
+        const dst = chunk.subarray(0, Math.min(total - done, RW_CHUNK));
+        const n = this.vfs.read(file.inode, pos + done, dst);
+        if (n < 0) {
+          if (done === 0) return n;
+          break;
+        }
+        const copied = n > 0 ? this.copyToUser(t.mm.mmId, buf + done, dst.subarray(0, n)) : 0;
+        if (copied < n) {
+          done += copied;
+          if (done === 0) return -EFAULT;
+          break;
+        }
+        done += n;
+        if (n < dst.length) break;
+      } while (done < total);
+      if (offset === undefined) file.pos += done;
+      return done;
     });
   }
 
-  /** write()/pwrite64(): user memory into the file; a bad buffer is EFAULT. */
+  /**
+   * write()/pwrite64(): user memory into the file, a chunk at a time, with read()'s rules for the
+   * offset, the buffer and a fault part way. Linux: ksys_write()/ksys_pwrite64() → vfs_write().
+   */
   write(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
+    if (offset !== undefined && offset < 0) return -EINVAL;
     return this.asTask(tid, (t) => {
       const file = t.files.get(fd);
       if (file === null || !file.writable) return -EBADF;
-      if (count < 0) return -EINVAL;
-      const data = new Uint8Array(count);
-      if (count > 0 && this.backend.readUser(t.mm.mmId, buf, data) !== 0) return -EFAULT;
+      if (!accessOk(buf, count)) return -EFAULT;
+      const total = Math.min(count, MAX_RW_COUNT);
       const pos = offset ?? (file.inode.appendOnly ? file.inode.size : file.pos);
-      const n = this.vfs.write(file.inode, pos, data);
-      if (n > 0 && offset === undefined) file.pos = pos + n;
-      return n;
+      const chunk = new Uint8Array(Math.min(total, RW_CHUNK));
+      let done = 0;
+      // at least one call, as a write of 0 bytes still reaches f_op->write
+      do {
+        let src = chunk.subarray(0, Math.min(total - done, RW_CHUNK));
+        const got = src.length > 0 ? this.copyFromUser(t.mm.mmId, buf + done, src) : 0;
+        const faulted = got < src.length;
+        if (faulted) {
+          if (done === 0 && got === 0) return -EFAULT;
+          if (got === 0) break;
+          src = src.subarray(0, got);
+        }
+        const n = this.vfs.write(file.inode, pos + done, src);
+        if (n < 0) {
+          if (done === 0) return n;
+          break;
+        }
+        done += n;
+        if (n < src.length || faulted) break;
+      } while (done < total);
+      if (done > 0 && offset === undefined) file.pos = pos + done;
+      return done;
     });
+  }
+
+  /**
+   * Copies `src` to user memory at `addr`; returns the bytes copied before the first page that
+   * faults (all of them when none does). Linux: copy_to_user()'s short count.
+   */
+  private copyToUser(mmId: number, addr: number, src: Uint8Array): number {
+    if (this.backend.writeUser(mmId, addr, src) === 0) return src.length;
+    let done = 0;
+    while (done < src.length) {
+      const piece = Math.min(src.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
+      if (this.backend.writeUser(mmId, addr + done, src.subarray(done, done + piece)) !== 0) break;
+      done += piece;
+    }
+    return done;
+  }
+
+  /** Fills `dst` from user memory at `addr`; returns the bytes read before the first page that faults. */
+  private copyFromUser(mmId: number, addr: number, dst: Uint8Array): number {
+    if (this.backend.readUser(mmId, addr, dst) === 0) return dst.length;
+    let done = 0;
+    while (done < dst.length) {
+      const piece = Math.min(dst.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
+      if (this.backend.readUser(mmId, addr + done, dst.subarray(done, done + piece)) !== 0) break;
+      done += piece;
+    }
+    return done;
   }
 
   // ---- dispatch and /proc -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  AT_FDCWD,
   CLONE_FILES,
   CLONE_SIGHAND,
   CLONE_THREAD,
@@ -7,10 +8,14 @@ import {
   CLONE_VM,
   EAGAIN,
   EBADF,
+  EFAULT,
   EINVAL,
   ENOENT,
+  ENOMEM,
+  EOVERFLOW,
   ESRCH,
   MAP_ANONYMOUS,
+  MAP_FIXED,
   MAP_PRIVATE,
   MAP_SHARED,
   NR,
@@ -25,6 +30,7 @@ import {
 import { BLOCKED, blockdevFileDriver } from "../src/index.js";
 import type { Kernel, Task } from "../src/index.js";
 import { fakeKernel } from "./fakes.js";
+import { makeWorld, pattern, peek, poke, spawn } from "./drivers/world.js";
 
 function init(kernel: Kernel, pid = 100): Task {
   const t = kernel.createProcess({ pid });
@@ -233,5 +239,64 @@ describe("/proc", () => {
     expect(kernel.readProc("/proc/101/maps")).toBe(-ENOENT);
     expect(kernel.readProc("/proc/maps")).toBe(-ENOENT);
     expect(kernel.readProc("/proc/buddyinfo")).toMatch(/^Node 0, zone {3}Normal/);
+  });
+});
+
+describe("unsigned syscall arguments and the read/write buffer rules (each checked on the host, 6.x)", () => {
+  const P = 4096;
+  function world() {
+    const { kernel } = makeWorld("mmu");
+    const tid = spawn(kernel);
+    const fd = kernel.openat(tid, AT_FDCWD, "/data", O_RDWR | O_CREAT, 0o644) as number;
+    expect(kernel.write(tid, fd, 0, 0)).toBe(0);
+    return { kernel, tid, fd };
+  }
+
+  it("mmap: -4096 as off, len or addr is 2^64 - 4096", () => {
+    const { kernel, tid, fd } = world();
+    const zero = kernel.openat(tid, AT_FDCWD, "/dev/zero", O_RDWR, 0) as number;
+    kernel.ftruncate(tid, fd, 8 * P);
+    // anonymous memory ignores the offset
+    expect(kernel.mmap(tid, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, -P)).toBeGreaterThan(0);
+    // file_mmap_ok(): a regular file ends below 2^63, a chardev below 2^64
+    expect(kernel.mmap(tid, 0, P, PROT_READ, MAP_PRIVATE, fd, -P)).toBe(-EOVERFLOW);
+    expect(kernel.mmap(tid, 0, P, PROT_READ, MAP_PRIVATE, fd, 2 ** 63 - P)).toBe(-EOVERFLOW);
+    expect(kernel.mmap(tid, 0, P, PROT_READ, MAP_PRIVATE, fd, 2 ** 63 - 2 * P)).toBeGreaterThan(0);
+    expect(kernel.mmap(tid, 0, P, PROT_READ, MAP_PRIVATE, zero, -P)).toBe(-EOVERFLOW);
+    expect(kernel.mmap(tid, 0, P, PROT_READ, MAP_PRIVATE, zero, -2 * P)).toBeGreaterThan(0);
+    // a huge length or fixed address is ENOMEM; a huge hint is ignored
+    expect(kernel.mmap(tid, 0, -P, PROT_READ, MAP_PRIVATE, fd, 0)).toBe(-ENOMEM);
+    expect(kernel.mmap(tid, -P, P, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0)).toBe(-ENOMEM);
+    expect(kernel.mmap(tid, -P, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)).toBeGreaterThan(0);
+    kernel.assertValid();
+  });
+
+  it("read/write: EINVAL for a negative pread/pwrite offset before the fd, EFAULT for a buffer outside user space", () => {
+    const { kernel, tid, fd } = world();
+    const buf = kernel.mmap(tid, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) as number;
+    expect(kernel.read(tid, 999, buf, 8, -1)).toBe(-EINVAL);
+    expect(kernel.write(tid, 999, buf, 8, -1)).toBe(-EINVAL);
+    expect(kernel.read(tid, fd, buf, -1)).toBe(-EFAULT);
+    expect(kernel.read(tid, fd, buf, 2 ** 47)).toBe(-EFAULT);
+    expect(kernel.write(tid, fd, buf, -1)).toBe(-EFAULT);
+    expect(kernel.read(tid, fd, 0, 8)).toBe(0); // an empty file: nothing to copy, so no fault
+    kernel.assertValid();
+  });
+
+  it("read/write: a buffer that faults part way moves what it can; one that faults at once is EFAULT", () => {
+    const { kernel, tid, fd } = world();
+    // 3 pages of buffer, then a hole: a 5-page transfer stops at the hole
+    const buf = kernel.mmap(tid, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) as number;
+    expect(kernel.munmap(tid, buf + 3 * P, P)).toBe(0);
+    expect(poke(kernel, tid, buf, pattern(3 * P, 4))).toBe(0);
+    expect(kernel.write(tid, fd, buf, 5 * P)).toBe(3 * P);
+    expect(kernel.write(tid, fd, buf + 3 * P, P)).toBe(-EFAULT);
+    expect(kernel.read(tid, fd, buf, 3 * P, 0)).toBe(3 * P);
+    expect(peek(kernel, tid, buf, 3 * P)).toEqual(pattern(3 * P, 4));
+    // a file longer than the buffer: the read stops at the hole with what it copied
+    expect(kernel.ftruncate(tid, fd, 8 * P)).toBe(0);
+    expect(kernel.read(tid, fd, buf + P, 5 * P, 0)).toBe(2 * P);
+    expect(kernel.read(tid, fd, buf + 3 * P, P, 0)).toBe(-EFAULT);
+    kernel.assertValid();
   });
 });

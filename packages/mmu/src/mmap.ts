@@ -33,6 +33,8 @@ import {
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
+  S_IFBLK,
+  S_IFREG,
   VM_ACCOUNT,
   VM_EXEC,
   VM_GROWSDOWN,
@@ -117,6 +119,16 @@ function installVma(mm: MmStruct, file: MmapFile | null, addr: number, end: numb
   return addr;
 }
 
+/**
+ * The mapping ends within the largest offset the file may have: 2^63 - 1 (MAX_LFS_FILESIZE) for a
+ * regular file or block device, 2^64 - 1 for others. `len` is page aligned, so in pages the test is
+ * exact in doubles. Linux: file_mmap_ok() and file_mmap_size_max().
+ */
+function fileMmapOk(file: MmapFile, pgoff: number, len: number): boolean {
+  const limitPages = file.inodeType === S_IFREG || file.inodeType === S_IFBLK ? 2 ** 51 : 2 ** 52;
+  return pgoff + len / PAGE_SIZE < limitPages;
+}
+
 /** The file checks of do_mmap for a file mapping; returns the adjusted vm_flags or -errno. */
 function fileMmapFlags(file: MmapFile, flags: number, vmFlags: number): number {
   const type = flags & MAP_TYPE;
@@ -152,13 +164,15 @@ export function doMmap(mm: MmStruct, req: MmapRequest, hooks: MmapHooks): number
   if (!(flags & MAP_FIXED) && addr !== 0 && addr < mm.config.mmapMinAddr) addr = pageAlign(mm.config.mmapMinAddr);
   const len = pageAlign(req.len);
   if (len === 0 || len > 2 ** 53) return -ENOMEM;
-  if (pgoff + len / PAGE_SIZE > 2 ** 52) return -EOVERFLOW;
+  // pgoff counts pages in an unsigned long: only a sum past 2^64 pages wraps (never, from sys_mmap)
+  if (pgoff + len / PAGE_SIZE >= 2 ** 64) return -EOVERFLOW;
   if (mm.mapCount > mm.config.maxMapCount) return -ENOMEM;
   let vmFlags = calcVmProtBits(prot) | calcVmFlagBits(flags) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
   addr = getUnmappedArea(mm, addr, len, flags);
   if (addr < 0) return addr;
   if (flags & MAP_FIXED_NOREPLACE && mm.tree.findVmaIntersection(addr, addr + len) !== undefined) return -EEXIST;
   if (file !== null) {
+    if (!fileMmapOk(file, pgoff, len)) return -EOVERFLOW;
     vmFlags = fileMmapFlags(file, flags, vmFlags);
     if (vmFlags < 0) return vmFlags;
   } else {

@@ -22,6 +22,8 @@ import {
   NOMMU_MAP_DIRECT,
   NOMMU_MAP_EXEC,
   NOMMU_MAP_READ,
+  O_ACCMODE,
+  O_RDONLY,
   O_TRUNC,
   PAGE_SIZE,
   S_IFREG,
@@ -136,7 +138,8 @@ export function romfsDriver(rom: DeviceMemory): InodeDriver {
     },
     write: () => -EROFS,
     setSize: () => -EROFS,
-    open: (_inode, file) => (file.writable || file.flags & O_TRUNC ? -EROFS : 0),
+    // sb_permission(): any access mode but O_RDONLY (3 included) asks for write on a read-only fs
+    open: (_inode, file) => ((file.flags & O_ACCMODE) !== O_RDONLY || file.flags & O_TRUNC ? -EROFS : 0),
     mmapOps(file, pageCacheFault): MmapFileOps {
       return {
         mmapCapabilities: () => ROMFS_MMAP_CAPABILITIES,
