@@ -21,7 +21,7 @@ import {
 import { getUnmappedArea } from "./get-unmapped-area.js";
 import { doMunmap } from "./munmap.js";
 import type { UnmapHooks } from "./munmap.js";
-import { vmaMerge } from "./vma-merge.js";
+import { importAnonVma, vmaMerge } from "./vma-merge.js";
 import type { MmStruct, Vma } from "./vma.js";
 
 /** What moving pages needs from the backend. */
@@ -83,7 +83,10 @@ function moveVma(mm: MmStruct, vma: Vma, oldAddr: number, oldLen: number, newLen
     pgoff,
     anonName: vma.anonName,
   });
-  if (target === null) {
+  if (target !== null) {
+    // the range joined a neighbour: one without an anon_vma takes the moved pages' one
+    importAnonVma(mm, target, vma);
+  } else {
     target = vma.dup(mm.newVmaId());
     target.vmStart = newAddr;
     target.vmEnd = newAddr + newLen;

@@ -58,8 +58,11 @@ export function canMergeAfter(vma: Vma, c: MergeCandidate): boolean {
   return isMergeableVma(vma, c) && isMergeableAnonVma(c.anonVma, c.anonVmaChainLength, vma.anonVma, vma.anonVmaChainLength) && vma.vmPgoff + vma.pages() === c.pgoff;
 }
 
-/** The VMA that stays takes over the anon_vma of the one it absorbs or grows into. Linux: dup_anon_vma(). */
-function importAnonVma(mm: MmStruct, into: Vma, from: Vma | undefined): void {
+/**
+ * The VMA that stays takes over the anon_vma of the one it absorbs or grows into, or of the VMA a
+ * moved range comes from. Linux: dup_anon_vma() (with vmg->copied_from for copy_vma(), 6.16+).
+ */
+export function importAnonVma(mm: MmStruct, into: Vma, from: Vma | undefined): void {
   if (from !== undefined && into.anonVma === null && from.anonVma !== null) {
     into.anonVma = from.anonVma;
     if (mm.cloneAnonVma(into, from) < 0) bug(`VMA ${into.id}: no memory to share an anon_vma in a merge`);
