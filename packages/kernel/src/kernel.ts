@@ -408,7 +408,7 @@ export class Kernel {
       const mmId = t.mm.mmId;
       if (flags & MAP_ANONYMOUS) return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff, file: null });
       const file = t.files.get(fd);
-      if (file === null) return -EBADF;
+      if (file === null || file.isPath) return -EBADF;
       if (mapsAsAnonymous(file.inode.driver)) {
         // file_mmap_ok() of a chardev (the mapping must end below 2^64), then the file-mode checks:
         // do_mmap()'s order for the checks the backend can't make, as it never sees the file
@@ -509,7 +509,7 @@ export class Kernel {
     return this.asTask(tid, (t) => {
       if (length < 0) return -EINVAL;
       const file = t.files.get(fd);
-      if (file === null) return -EBADF;
+      if (file === null || file.isPath) return -EBADF;
       if (file.inode.type !== S_IFREG || !file.writable) return -EINVAL;
       if (file.inode.appendOnly) return -EPERM;
       return this.vfs.truncate(file.inode, length);

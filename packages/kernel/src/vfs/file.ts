@@ -3,7 +3,7 @@
  * dup() made from it and by forked fd tables; released when the last reference goes.
  * Linux: struct file (include/linux/fs.h), fget()/fput().
  */
-import { O_ACCMODE, O_RDONLY, O_RDWR, O_WRONLY } from "@mmsim/mm-types";
+import { O_ACCMODE, O_PATH, O_RDONLY, O_RDWR, O_WRONLY } from "@mmsim/mm-types";
 import type { MmapFile, MmapFileOps } from "@mmsim/mm-types";
 import type { Inode } from "./inode.js";
 
@@ -22,16 +22,21 @@ export class OpenFile {
     private readonly io: FileIo,
   ) {}
 
+  /** Opened with O_PATH: it names the inode and nothing more (fget() refuses it). Linux: FMODE_PATH. */
+  get isPath(): boolean {
+    return (this.flags & O_PATH) !== 0;
+  }
+
   /** Opened for reading. Linux: FMODE_READ. */
   get readable(): boolean {
     const acc = this.flags & O_ACCMODE;
-    return acc === O_RDONLY || acc === O_RDWR;
+    return !this.isPath && (acc === O_RDONLY || acc === O_RDWR);
   }
 
   /** Opened for writing. Linux: FMODE_WRITE. */
   get writable(): boolean {
     const acc = this.flags & O_ACCMODE;
-    return acc === O_WRONLY || acc === O_RDWR;
+    return !this.isPath && (acc === O_WRONLY || acc === O_RDWR);
   }
 
   /** The file as the mm backends see it; one object per open file, as one struct file. */

@@ -12,9 +12,12 @@ import {
   ENOTDIR,
   NO_PAGE,
   O_ACCMODE,
+  O_CLOEXEC,
   O_CREAT,
   O_DIRECTORY,
   O_EXCL,
+  O_NOFOLLOW,
+  O_PATH,
   O_TRUNC,
   O_RDONLY,
   PAGE_SIZE,
@@ -126,6 +129,8 @@ export class Vfs implements FileIo {
   open(path: string, flags: number, mode: number): OpenFile | number {
     const bad = checkOpenFlags(flags);
     if (bad < 0) return bad;
+    // O_PATH keeps only these; no access mode, no create, no truncate. Linux: build_open_flags()
+    if (flags & O_PATH) flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
     const walk = this.walkParents(path);
     if (walk === -ENOTDIR) return walk;
     let inode = this.lookup(path);
@@ -151,7 +156,8 @@ export class Vfs implements FileIo {
     const mayWrite = acc !== O_RDONLY || (flags & O_TRUNC) !== 0;
     if (!created && inode.type === S_IFDIR && mayWrite) return -EISDIR;
     const file = new OpenFile(inode, flags, this);
-    const r = inode.driver.open?.(inode, file) ?? 0;
+    // an O_PATH file only names the inode: the driver never sees it. Linux: do_dentry_open()
+    const r = file.isPath ? 0 : (inode.driver.open?.(inode, file) ?? 0);
     if (r < 0) return r;
     inode.openCount++;
     if (flags & O_TRUNC && !created && inode.type === S_IFREG && inode.size !== 0) {
@@ -196,7 +202,7 @@ export class Vfs implements FileIo {
     if (file.refs <= 0) bug(`open file of ${file.inode.path} released with ${file.refs} references`);
     if (--file.refs > 0) return;
     file.inode.openCount--;
-    file.inode.driver.release?.(file.inode, file);
+    if (!file.isPath) file.inode.driver.release?.(file.inode, file);
   }
 
   /** Reads file bytes, page-cache pages over the driver's: what read(2) and a copy see. */
