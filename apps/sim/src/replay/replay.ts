@@ -16,6 +16,7 @@ import {
   FUTEX_WAKE_BITSET,
   FUTEX_WAKE_OP,
   IPC_STAT,
+  MAP_HUGETLB,
   MREMAP_FIXED,
   NR,
   O_CREAT,
@@ -28,7 +29,7 @@ import {
 } from "@mmsim/mm-types";
 import { BLOCKED } from "@mmsim/kernel";
 import type { Kernel, SyscallResult, Task } from "@mmsim/kernel";
-import { decodeCall } from "../trace/decode.js";
+import { decodeCall, isReplayedSyscall } from "../trace/decode.js";
 import type { DecodedCall, ShmStat } from "../trace/decode.js";
 import type { SyscallRecord, TraceEntry } from "../trace/strace-parse.js";
 import { AddressTranslation } from "./translate.js";
@@ -209,8 +210,7 @@ export class Replay {
   private deferIfWake(e: TraceEntry): boolean {
     if (e.kind !== "syscall" || e.name !== "futex" || e.resumedLine === null || e.resumedLine <= e.line) return false;
     const op = e.args[1];
-    const names = op?.kind === "flags" ? op.names : [];
-    if (!names.some((n) => /^FUTEX_(WAKE|REQUEUE|CMP_REQUEUE)/.test(n))) return false;
+    if (op?.kind !== "flags" || !op.names.some(isWakeOpName)) return false;
     let i = this.deferred.length;
     while (i > 0 && this.deferred[i - 1]!.resumedLine! > e.resumedLine) i--;
     this.deferred.splice(i, 0, e);
@@ -255,16 +255,23 @@ export class Replay {
 
   private syscall(rec: SyscallRecord): void {
     if (this.ensureStarted(rec)) return;
+    if (!isReplayedSyscall(rec.name)) return this.skip(rec);
     const d = decodeCall(rec);
     if (d.kind === "error") {
-      if (d.error.endsWith("not a replayed syscall")) this.skip(rec);
-      else this.report.errors.push(d.error);
+      this.report.errors.push(d.error);
       return;
     }
     this.resolveSleeper(d.pid, d.line);
     if (this.kernel.task(d.pid)?.alive !== true) {
       if (this.lostPids.has(d.pid)) this.report.lost++;
       else this.report.errors.push(`line ${d.line}: pid ${d.pid} makes ${d.name} but no such process was created by the trace`);
+      return;
+    }
+    const task = this.kernel.task(d.pid)!;
+    if (task.state === "blocked") {
+      // a sleep no trace line can end (a vfork parent waits for its child's exec or exit): the trace
+      // contradicts the kernel, so the call is reported and skipped rather than run by a sleeping task
+      this.report.errors.push(`line ${d.line}: pid ${d.pid} makes ${d.name} while it is blocked in ${task.blockedOn ?? "a syscall"}; the call is skipped`);
       return;
     }
     this.recordedOk = d.ret === null || d.ret >= 0;
@@ -277,7 +284,7 @@ export class Replay {
     if (result === BLOCKED) this.sleeping.set(d.pid, d);
     else this.compare(d, this.wakeCount ?? result);
     this.wakeCount = null;
-    this.samplePeak(MAPPING_CALLS.has(d.name) && result !== BLOCKED && result >= 0);
+    this.samplePeak(d, result);
   }
 
   /**
@@ -309,13 +316,35 @@ export class Replay {
     this.followSkippedFds(rec);
   }
 
+  /**
+   * At most how many pages are mapped now, over every address space: the last count plus what the
+   * mapping calls since may have added (the other calls only unmap).
+   */
+  private mappedBound = Infinity;
+  /** Pages the last brk added to its address space. */
+  private brkGrowth = 0;
+
+  /**
+   * At most how many pages a call can add to what is mapped: an mmap its length, a brk what it moved
+   * the break by; Infinity where that is not known cheaply (mremap, shmat, clone, execve, huge pages).
+   */
+  private mappedGrowthBound(d: DecodedCall): number {
+    if (d.name === "brk") return this.brkGrowth;
+    if (d.name !== "mmap" || (d.args[3]! & MAP_HUGETLB) !== 0) return Infinity;
+    return Math.max(0, Math.ceil(d.args[1]! / PAGE_SIZE));
+  }
+
   /** At each new peak of memory in use: the slack of power-of-two copies and the largest free block. */
-  private samplePeak(grew: boolean): void {
-    // only calls that map memory can raise what is mapped
-    if (grew) {
-      let mapped = 0;
-      for (const mmId of this.kernel.liveMmIds()) mapped += this.kernel.backend.view(mmId).counters().totalVm;
-      if (mapped > this.report.peakMappedPages) this.report.peakMappedPages = mapped;
+  private samplePeak(d: DecodedCall, result: SyscallResult): void {
+    // only calls that map memory can raise what is mapped, and it is counted only when it may pass the peak
+    if (MAPPING_CALLS.has(d.name)) {
+      this.mappedBound += this.mappedGrowthBound(d);
+      if (result !== BLOCKED && result >= 0 && this.mappedBound > this.report.peakMappedPages) {
+        let mapped = 0;
+        for (const mmId of this.kernel.liveMmIds()) mapped += this.kernel.backend.view(mmId).counters().totalVm;
+        this.mappedBound = mapped;
+        if (mapped > this.report.peakMappedPages) this.report.peakMappedPages = mapped;
+      }
     }
     const used = this.kernel.pages.nrPages - this.kernel.pages.freePagesCount();
     if (used <= this.report.peakUsedPages) return;
@@ -378,9 +407,10 @@ export class Replay {
         this.growAutoFile(p, a[4]!, a[5]! + a[1]!);
         return this.placed(d, k.syscall(p, NR.mmap, this.addr(p, a[0]!), a[1]!, a[2]!, a[3]!, a[4]!, a[5]!), a[1]!);
       case "munmap":
+        return k.syscall(p, NR.munmap, this.addr(p, a[0]!), a[1]!);
       case "mprotect":
       case "madvise":
-        return k.syscall(p, d.nr, this.addr(p, a[0]!), ...a.slice(1));
+        return k.syscall(p, d.nr, this.addr(p, a[0]!), a[1]!, a[2]!);
       case "mremap": {
         const newAddr = a[3]! & MREMAP_FIXED ? this.addr(p, a[4]!) : a[4]!;
         return this.placed(d, k.syscall(p, NR.mremap, this.addr(p, a[0]!), a[1]!, a[2]!, a[3]!, newAddr), a[2]!);
@@ -436,8 +466,11 @@ export class Replay {
     const mmId = this.kernel.task(d.pid)!.mm.mmId;
     const delta = this.heapDelta.get(mmId) ?? 0;
     const want = d.args[0]!;
+    const before = this.kernel.backend.view(mmId).layout().brk;
     const r = this.kernel.syscall(d.pid, NR.brk, want === 0 ? 0 : want + delta);
     if (r !== BLOCKED && !this.heapDelta.has(mmId) && d.ret !== null && d.ret > 0) this.heapDelta.set(mmId, r - d.ret);
+    // a growing break maps [PAGE_ALIGN(old brk), PAGE_ALIGN(new brk)) and nothing else (do_brk_flags)
+    this.brkGrowth = r !== BLOCKED && r > before ? (pageAlign(r) - pageAlign(before)) / PAGE_SIZE : 0;
     return r;
   }
 
@@ -512,19 +545,20 @@ export class Replay {
   private reconcileWake(d: DecodedCall, uaddr: number, woken: readonly number[], simCount: number): number {
     const want = d.ret ?? simCount;
     const mmId = this.kernel.task(d.pid)!.mm.mmId;
-    const sameWord = (tid: number, c: DecodedCall): boolean =>
-      c.name === "futex" && this.kernel.task(tid)?.mm.mmId === mmId && this.addr(c.pid, c.args[0]!) === uaddr;
-    const candidates: Array<[number, number]> = [];
-    for (const [tid, c] of this.sleeping) if (sameWord(tid, c) && c.resumedLine !== null && c.resumedLine > d.line) candidates.push([tid, c.resumedLine]);
+    let candidates: Array<[number, number]> | null = null;
+    for (const [tid, c] of this.sleeping) if (c.resumedLine !== null && c.resumedLine > d.line && this.waitsOnWord(tid, c, mmId, uaddr)) (candidates ??= []).push([tid, c.resumedLine]);
     for (const tid of this.wokenEarly) {
       const c = this.earlyCalls.get(tid);
-      if (c !== undefined && sameWord(tid, c) && c.resumedLine !== null && c.resumedLine > d.line) candidates.push([tid, c.resumedLine]);
+      if (c !== undefined && c.resumedLine !== null && c.resumedLine > d.line && this.waitsOnWord(tid, c, mmId, uaddr)) (candidates ??= []).push([tid, c.resumedLine]);
     }
     for (const tid of woken) {
       const c = this.earlyCalls.get(tid);
-      if (c !== undefined && c.resumedLine !== null && c.resumedLine > d.line) candidates.push([tid, c.resumedLine]);
+      if (c !== undefined && c.resumedLine !== null && c.resumedLine > d.line) (candidates ??= []).push([tid, c.resumedLine]);
     }
-    candidates.sort((a, b) => a[1] - b[1]);
+    // nobody to reconcile: the simulator's count stands
+    if (candidates === null && woken.length === 0) return simCount;
+    candidates ??= [];
+    candidates.sort(byResumedLine);
     const trace = new Set(candidates.slice(0, want).map(([tid]) => tid));
     let count = simCount;
     // the simulator woke a waiter the trace leaves asleep: a swap of queue order, not a wake lost
@@ -547,6 +581,11 @@ export class Replay {
       }
     }
     return count;
+  }
+
+  /** Whether task `tid`'s call `c` is a futex call on the word at simulated `uaddr` of address space `mmId`. */
+  private waitsOnWord(tid: number, c: DecodedCall, mmId: number, uaddr: number): boolean {
+    return c.name === "futex" && this.kernel.task(tid)?.mm.mmId === mmId && this.addr(c.pid, c.args[0]!) === uaddr;
   }
 
   /** clone and friends: the child gets the trace's pid; a new mm inherits the parent's translations. */
@@ -662,6 +701,15 @@ export class Replay {
     stats.mismatched++;
     this.report.mismatches.push({ line: d.line, call: d.name, expected, actual, args: d.args, actualRet, cause: this.causeOf(d) });
   }
+}
+
+/** A futex op name of a wake or a requeue (`FUTEX_WAKE_PRIVATE`, `FUTEX_CMP_REQUEUE`...). */
+function isWakeOpName(n: string): boolean {
+  return n.startsWith("FUTEX_WAKE") || n.startsWith("FUTEX_REQUEUE") || n.startsWith("FUTEX_CMP_REQUEUE");
+}
+
+function byResumedLine(a: readonly [number, number], b: readonly [number, number]): number {
+  return a[1] - b[1];
 }
 
 /** Inodes the replay made up (no real size known). */

@@ -114,8 +114,10 @@ export function runReplay(traceText: string, opts: ReplayRunOptions): ReplayRun 
     (pid) => createFirst(kernel, pid, entries, opts, (l) => (snapshot = l)),
   );
   const report = replay.run(entries, opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {});
-  const pids: number[] = [];
-  for (const e of entries) if (e.kind !== "error" && !pids.includes(e.pid)) pids.push(e.pid);
+  // a Set keeps the order in which pids first appear
+  const seen = new Set<number>();
+  for (const e of entries) if (e.kind !== "error") seen.add(e.pid);
+  const pids = [...seen];
   return { world, report, pids, firstPid: pids[0] ?? null };
 }
 
@@ -130,14 +132,20 @@ function directoriesNamed(entries: readonly TraceEntry[]): Set<string> {
   for (const e of entries) {
     if (e.kind !== "syscall") continue;
     const text = e.raw;
+    // most lines name no path: one native search rules them out
+    if (!text.includes('"/')) continue;
+    const statsDir = STAT_CALLS.has(e.name) && text.includes("st_mode=S_IFDIR");
     for (const m of text.matchAll(quoted)) {
       const path = normalizePath(m[1]!);
       for (let i = path.indexOf("/", 1); i > 0; i = path.indexOf("/", i + 1)) dirs.add(path.slice(0, i));
-      if (/st_mode=S_IFDIR/.test(text) && /^(newfstatat|stat|lstat|statx)$/.test(e.name)) dirs.add(path);
+      if (statsDir) dirs.add(path);
     }
   }
   return dirs;
 }
+
+/** The calls whose struct stat says what a path is. */
+const STAT_CALLS: ReadonlySet<string> = new Set(["newfstatat", "stat", "lstat", "statx"]);
 
 /** The size of a simulated shm segment. */
 function segsz(world: World, id: number): number | null {

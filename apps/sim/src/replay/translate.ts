@@ -42,17 +42,39 @@ export class AddressTranslation {
   set(start: number, len: number, sim: number): void {
     const end = start + len;
     if (!(len > 0)) return;
+    const added: Range | null = sim !== start ? { start, end, delta: sim - start } : null;
+    if (added === null && !this.overlaps(start, end)) return;
+    // the ranges stay in order: those before, the cut pieces and the new one in place, those after
     const kept: Range[] = [];
+    let placed = added === null;
     for (const r of this.ranges) {
-      if (r.end <= start || r.start >= end) kept.push(r);
-      else {
-        if (r.start < start) kept.push({ start: r.start, end: start, delta: r.delta });
-        if (r.end > end) kept.push({ start: end, end: r.end, delta: r.delta });
+      if (r.end <= start) {
+        kept.push(r);
+        continue;
+      }
+      if (r.start < start) kept.push({ start: r.start, end: start, delta: r.delta });
+      if (r.end > end) {
+        if (!placed) kept.push(added!);
+        placed = true;
+        kept.push(r.start >= end ? r : { start: end, end: r.end, delta: r.delta });
       }
     }
-    if (sim !== start) kept.push({ start, end, delta: sim - start });
-    kept.sort((a, b) => a.start - b.start);
+    if (!placed) kept.push(added!);
     this.ranges = kept;
+  }
+
+  /** Whether a range meets [start, end). */
+  private overlaps(start: number, end: number): boolean {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = this.ranges[mid]!;
+      if (r.end <= start) lo = mid + 1;
+      else if (r.start >= end) hi = mid - 1;
+      else return true;
+    }
+    return false;
   }
 
   /** A copy (fork). */

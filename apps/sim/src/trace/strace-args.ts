@@ -518,8 +518,8 @@ export class SimpleArgReader {
     const out: Arg[] = [];
     let j = start;
     for (;;) {
-      let tokEnd = s.indexOf(",", j);
-      if (tokEnd < 0 || tokEnd > end) tokEnd = end;
+      let tokEnd = j;
+      while (tokEnd < end && s.charCodeAt(tokEnd) !== C_COMMA) tokEnd++;
       if (tokEnd === j) return null;
       const a = this.number(s, j, tokEnd) ?? this.symbolic(s, j, tokEnd);
       if (a === null) return null;
@@ -553,28 +553,35 @@ export class SimpleArgReader {
 
 /**
  * Finds a text seen before, and what was made of it, without cutting a new string out of the line:
- * a number made of the text's length and three of its chars picks a bucket, and the native
- * `startsWith` confirms the match. Keeps at most `limit` texts.
+ * a number made of the text's length and three of its chars picks a slot of a table sized once, and
+ * comparing the chars confirms the match. Keeps at most `limit` texts.
  */
 export class TextInterner<T> {
-  private readonly buckets = new Map<number, { text: string; value: T }[]>();
+  private readonly slots: ({ readonly text: string; readonly value: T }[] | undefined)[];
+  private readonly mask: number;
   private size = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number) {
+    let n = 64;
+    while (n < limit) n *= 2;
+    this.slots = new Array<undefined>(n).fill(undefined);
+    this.mask = n - 1;
+  }
 
-  private static key(s: string, start: number, end: number): number {
+  private static hash(s: string, start: number, end: number): number {
     const len = end - start;
-    return ((len & 0x3ff) << 21) | ((s.charCodeAt(start) & 0x7f) << 14) | ((s.charCodeAt(end - 1) & 0x7f) << 7) | (s.charCodeAt(start + (len >> 1)) & 0x7f);
+    const h = Math.imul(len, 0x9e3779b1) ^ Math.imul(s.charCodeAt(start), 0x85ebca6b) ^ Math.imul(s.charCodeAt(end - 1), 0xc2b2ae35) ^ Math.imul(s.charCodeAt(start + (len >> 1)), 0x27d4eb2f);
+    return h ^ (h >>> 15);
   }
 
   /** The value kept for `s[start..end)`, or undefined. */
   find(s: string, start: number, end: number): T | undefined {
-    const bucket = this.buckets.get(TextInterner.key(s, start, end));
+    const bucket = this.slots[TextInterner.hash(s, start, end) & this.mask];
     if (bucket === undefined) return undefined;
     const len = end - start;
     for (let k = 0; k < bucket.length; k++) {
       const e = bucket[k]!;
-      if (e.text.length === len && s.startsWith(e.text, start)) return e.value;
+      if (e.text.length === len && sameChars(e.text, s, start, len)) return e.value;
     }
     return undefined;
   }
@@ -582,12 +589,18 @@ export class TextInterner<T> {
   /** Keeps `value` for `text` (while there is room). */
   add(text: string, value: T): void {
     if (this.size >= this.limit || text.length === 0) return;
-    const key = TextInterner.key(text, 0, text.length);
-    const bucket = this.buckets.get(key);
-    if (bucket === undefined) this.buckets.set(key, [{ text, value }]);
+    const slot = TextInterner.hash(text, 0, text.length) & this.mask;
+    const bucket = this.slots[slot];
+    if (bucket === undefined) this.slots[slot] = [{ text, value }];
     else bucket.push({ text, value });
     this.size++;
   }
+}
+
+/** True when `s[start..start+len)` has the chars of `text` (of length `len`). */
+function sameChars(text: string, s: string, start: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (text.charCodeAt(k) !== s.charCodeAt(start + k)) return false;
+  return true;
 }
 
 /** `NULL`, a name, or names and numbers joined by `|`; null for anything else. */
@@ -615,20 +628,31 @@ export function integerIn(s: string, start: number, end: number): number | bigin
   if (first >= end) return undefined;
   let radix = 10;
   let digitsStart = first;
+  let value = 0;
   if (s.charCodeAt(first) === C_0 && end > first + 1) {
     if ((s.charCodeAt(first + 1) | 0x20) === 120) {
       radix = 16;
       digitsStart = first + 2;
       if (digitsStart >= end) return undefined;
+      for (let j = digitsStart; j < end; j++) {
+        const d = hexDigit(s.charCodeAt(j));
+        if (d === NONE) return undefined;
+        value = value * 16 + d;
+      }
     } else {
       radix = 8;
+      for (let j = digitsStart; j < end; j++) {
+        const d = s.charCodeAt(j) - C_0;
+        if (!(d >= 0 && d < 8)) return undefined;
+        value = value * 8 + d;
+      }
     }
-  }
-  let value = 0;
-  for (let j = digitsStart; j < end; j++) {
-    const d = radix === 16 ? hexDigit(s.charCodeAt(j)) : s.charCodeAt(j) - C_0;
-    if (d < 0 || d >= radix) return undefined;
-    value = value * radix + d;
+  } else {
+    for (let j = digitsStart; j < end; j++) {
+      const d = s.charCodeAt(j) - C_0;
+      if (!(d >= 0 && d < 10)) return undefined;
+      value = value * 10 + d;
+    }
   }
   if (Number.isSafeInteger(value)) return negative ? -value : value;
   const digits = s.slice(digitsStart, end);

@@ -110,11 +110,21 @@ interface Pending {
   readonly line: number;
   readonly pid: number;
   readonly name: string;
-  /** The call's text from its name to before ` <unfinished ...>`. */
-  readonly head: string;
+  /** Whether the call's arguments are read in full. */
+  readonly full: boolean;
+  /** The text holding the call's first half: its name starts at `start`, and `end` is where ` <unfinished ...>` and the blanks before it begin. */
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
   readonly raw: string;
   /** Index reserved in the output (order "start"), or -1. */
   readonly slot: number;
+}
+
+/** A syscall's name as met in a trace, kept once, with whether its arguments are read in full. */
+interface KnownName {
+  readonly name: string;
+  readonly full: boolean;
 }
 
 /**
@@ -128,7 +138,7 @@ export class StraceParser {
   private readonly simple = new SimpleArgReader();
   private readonly results = new ResultCache();
   /** Syscall names met so far, each with whether it is read in full. */
-  private readonly names = new TextInterner<{ readonly name: string; readonly full: boolean }>(4096);
+  private readonly names = new TextInterner<KnownName>(4096);
   private readonly defaultPid: number;
   private readonly byStart: boolean;
   private readonly allArgs: boolean;
@@ -162,7 +172,7 @@ export class StraceParser {
         pid = n;
         i = spacesEnd(t, j);
       }
-    } else if (t.startsWith("[pid ", start)) {
+    } else if (matchesAt(t, start, "[pid ")) {
       const from = spacesEnd(t, start + 5);
       const j = digitsEnd(t, from);
       if (j === from || t.charCodeAt(j) !== 93) return this.emitError(lineNo, raw, "expected a pid and ']' after '[pid'");
@@ -174,10 +184,10 @@ export class StraceParser {
     if (t.charCodeAt(i) <= 57) i = skipTimestamp(t, i);
     if (i >= end) return;
     const c = t.charCodeAt(i);
-    if (c === 43 && t.startsWith("+++ ", i)) return this.exitLine(t, i, end, lineNo, pid, raw);
-    if (c === 45 && t.startsWith("--- ", i)) return this.signalLine(t, i, end, lineNo, pid, raw);
-    if (c === 60 && t.startsWith(RESUMED_OPEN, i)) return this.resumedLine(t, i, end, lineNo, pid, raw);
-    if (t.charCodeAt(end - 1) === 62 && t.startsWith(UNFINISHED, end - UNFINISHED.length)) return this.startLine(t, i, end, lineNo, pid, raw);
+    if (c === 43 && matchesAt(t, i, "+++ ")) return this.exitLine(t, i, end, lineNo, pid, raw);
+    if (c === 45 && matchesAt(t, i, "--- ")) return this.signalLine(t, i, end, lineNo, pid, raw);
+    if (c === 60 && matchesAt(t, i, RESUMED_OPEN)) return this.resumedLine(t, i, end, lineNo, pid, raw);
+    if (t.charCodeAt(end - 1) === 62 && matchesAt(t, end - UNFINISHED.length, UNFINISHED)) return this.startLine(t, i, end, lineNo, pid, raw);
     this.emit(this.call(t, i, end, lineNo, null, pid, raw, false));
   }
 
@@ -198,90 +208,113 @@ export class StraceParser {
   private startLine(t: string, i: number, end: number, lineNo: number, pid: number, raw: string): void {
     const old = this.pending.get(pid);
     if (old !== undefined) this.flush(old);
-    const head = t.slice(i, end - UNFINISHED.length).trimEnd();
-    const nameEnd = identEnd(head, 0);
-    if (nameEnd === 0 || head.charCodeAt(nameEnd) !== 40) return this.emitError(lineNo, raw, `expected a syscall name and '(', found ${quoteStart(head, 0)}`);
+    let headEnd = end - UNFINISHED.length;
+    while (headEnd > i && isTrimmedBlank(t.charCodeAt(headEnd - 1))) headEnd--;
+    const nameEnd = identEnd(t, i);
+    if (nameEnd === i || nameEnd >= headEnd || t.charCodeAt(nameEnd) !== 40) return this.emitError(lineNo, raw, `expected a syscall name and '(', found ${quoteStart(t, i, headEnd)}`);
+    const known = this.knownName(t, i, nameEnd);
     const slot = this.byStart ? this.entries.push(null) - 1 : -1;
-    this.pending.set(pid, { line: lineNo, pid, name: head.slice(0, nameEnd), head, raw, slot });
+    this.pending.set(pid, { line: lineNo, pid, name: known.name, full: known.full, text: t, start: i, end: headEnd, raw, slot });
   }
 
   private resumedLine(t: string, i: number, end: number, lineNo: number, pid: number, raw: string): void {
     const nameStart = i + RESUMED_OPEN.length;
     const nameEnd = identEnd(t, nameStart);
-    if (nameEnd === nameStart || nameEnd + RESUMED_CLOSE.length > end || !t.startsWith(RESUMED_CLOSE, nameEnd)) {
-      return this.emitError(lineNo, raw, `expected '<... NAME resumed>', found ${quoteStart(t.slice(i, end), 0)}`);
+    if (nameEnd === nameStart || nameEnd + RESUMED_CLOSE.length > end || !matchesAt(t, nameEnd, RESUMED_CLOSE)) {
+      return this.emitError(lineNo, raw, `expected '<... NAME resumed>', found ${quoteStart(t, i, end)}`);
     }
     const p = this.pending.get(pid);
-    const rest = t.slice(nameEnd + RESUMED_CLOSE.length, end);
-    if (p === undefined || p.name.length !== nameEnd - nameStart || !t.startsWith(p.name, nameStart)) {
+    const restStart = nameEnd + RESUMED_CLOSE.length;
+    if (p === undefined || p.name.length !== nameEnd - nameStart || !matchesAt(t, nameStart, p.name)) {
       // strace met this thread inside the call (a new thread's first syscall): only the end is known.
       if (p !== undefined) this.flush(p);
-      const joined = `${t.slice(nameStart, nameEnd)}(${rest}`;
+      const joined = `${t.slice(nameStart, nameEnd)}(${t.slice(restStart, end)}`;
       return this.emit(this.call(joined, 0, joined.length, lineNo, lineNo, pid, raw, false));
     }
     this.pending.delete(pid);
-    const joined = p.head + rest;
-    const rec = this.call(joined, 0, joined.length, p.line, lineNo, pid, `${p.raw}\n${raw}`, false);
+    const rec = this.resumedCall(p, t, restStart, end, lineNo, `${p.raw}\n${raw}`);
     if (p.slot >= 0) this.entries[p.slot] = rec;
     else this.emit(rec);
+  }
+
+  /**
+   * The two halves of a split call as one. When the resumed half adds no arguments (`) = 0`, the usual
+   * case) both are read where they stand; otherwise they are joined into one text first.
+   */
+  private resumedCall(p: Pending, t: string, restStart: number, end: number, resumedLine: number, raw: string): SyscallRecord | TraceParseError {
+    if (t.charCodeAt(restStart) === 41) {
+      const eq = resultEq(t, restStart, end);
+      if (eq > restStart && isBlank(t, restStart + 1, eq)) {
+        const args = this.args(p.text, p.start + p.name.length + 1, p.end, p.full);
+        if (args === null) return this.errorEntry(p.line, raw, this.scanner.error!);
+        return this.record(t, eq, end, p.line, resumedLine, p.pid, p.name, p.full, args, raw);
+      }
+    }
+    const joined = p.text.slice(p.start, p.end) + t.slice(restStart, end);
+    return this.call(joined, 0, joined.length, p.line, resumedLine, p.pid, raw, false);
   }
 
   /** A call that never resumed: its arguments as far as printed, no result. */
   private flush(p: Pending): void {
     this.pending.delete(p.pid);
-    const rec = this.call(p.head, 0, p.head.length, p.line, null, p.pid, p.raw, true);
+    const rec = this.call(p.text, p.start, p.end, p.line, null, p.pid, p.raw, true);
     if (p.slot >= 0) this.entries[p.slot] = rec;
     else this.emit(rec);
   }
 
+  /** The name `t[i..nameEnd)` (an identifier; empty for a line that starts at its `(`), kept once. */
+  private knownName(t: string, i: number, nameEnd: number): KnownName {
+    const known = this.names.find(t, i, nameEnd);
+    if (known !== undefined) return known;
+    const name = t.slice(i, nameEnd);
+    const k = { name, full: this.allArgs || REPLAYED_SYSCALLS.has(name) };
+    this.names.add(name, k);
+    return k;
+  }
+
   /** Reads `name(args) = result` from `t[i..end)`; `open`: the text stops inside the arguments. */
   private call(t: string, i: number, end: number, line: number, resumedLine: number | null, pid: number, raw: string, open: boolean): SyscallRecord | TraceParseError {
-    let nameEnd = t.indexOf("(", i);
+    let nameEnd = i;
+    while (nameEnd < end && t.charCodeAt(nameEnd) !== 40) nameEnd++;
     if (nameEnd >= end) nameEnd = -1;
-    const known = nameEnd > i ? this.names.find(t, i, nameEnd) : undefined;
-    let name: string;
-    let full: boolean;
-    if (known !== undefined) {
-      name = known.name;
-      full = known.full;
-    } else {
-      if (nameEnd < 0 || identEnd(t, i) !== nameEnd) return this.errorEntry(line, raw, `expected a syscall name and '(', found ${quoteStart(t, i, end)}`);
-      name = t.slice(i, nameEnd);
-      full = this.allArgs || REPLAYED_SYSCALLS.has(name);
-      this.names.add(name, { name, full });
+    if (nameEnd < 0 || identEnd(t, i) !== nameEnd) return this.errorEntry(line, raw, `expected a syscall name and '(', found ${quoteStart(t, i, end)}`);
+    const { name, full } = this.knownName(t, i, nameEnd);
+    if (open) {
+      const args = this.args(t, nameEnd + 1, end, full);
+      if (args === null) return this.errorEntry(line, raw, this.scanner.error!);
+      return { kind: "syscall", line, resumedLine, pid, name, args, argsParsed: full, result: NO_RESULT, annotation: null, raw };
     }
-    let argsEnd = end;
-    let eq = -1;
-    if (!open) {
-      // The result follows the last " = ": strace pads between ')' and '=', and no result text has one.
-      eq = t.lastIndexOf("=", end - 2) - 1;
-      if (t.charCodeAt(eq) !== 32 || t.charCodeAt(eq + 2) !== 32) eq = t.lastIndexOf(" = ", end - 3);
-      if (eq <= nameEnd) return this.errorEntry(line, raw, `expected ') = ' and a result after the arguments of ${name}`);
-      const close = t.lastIndexOf(")", eq);
-      if (close <= nameEnd || !isBlank(t, close + 1, eq)) {
-        let k = eq;
-        while (t.charCodeAt(k - 1) === 32) k--;
-        return this.errorEntry(line, raw, `expected ')' before ' = ' after the arguments of ${name}, found ${quoteStart(t, k - 1, end)}`);
-      }
-      argsEnd = close;
+    const eq = resultEq(t, i, end);
+    if (eq <= nameEnd) return this.errorEntry(line, raw, `expected ') = ' and a result after the arguments of ${name}`);
+    let close = eq;
+    while (close > nameEnd && t.charCodeAt(close) !== 41) close--;
+    if (close <= nameEnd || !isBlank(t, close + 1, eq)) {
+      let k = eq;
+      while (t.charCodeAt(k - 1) === 32) k--;
+      return this.errorEntry(line, raw, `expected ')' before ' = ' after the arguments of ${name}, found ${quoteStart(t, k - 1, end)}`);
     }
-    let args: readonly Arg[];
-    if (!full) {
-      args = argsEnd > nameEnd + 1 ? [{ kind: "raw", text: t.slice(nameEnd + 1, argsEnd) }] : NO_ARGS;
-    } else {
-      const simple = this.simple.read(t, nameEnd + 1, argsEnd);
-      if (simple !== null) {
-        args = simple;
-      } else {
-        const list: Arg[] = [];
-        const sc = this.scanner;
-        sc.reset(t, nameEnd + 1, argsEnd);
-        sc.list(-1, list);
-        if (sc.error !== null) return this.errorEntry(line, raw, sc.error);
-        args = list;
-      }
-    }
-    if (open) return { kind: "syscall", line, resumedLine, pid, name, args, argsParsed: full, result: NO_RESULT, annotation: null, raw };
+    const args = this.args(t, nameEnd + 1, close, full);
+    if (args === null) return this.errorEntry(line, raw, this.scanner.error!);
+    return this.record(t, eq, end, line, resumedLine, pid, name, full, args, raw);
+  }
+
+  /**
+   * The arguments in `t[start..end)`: read in full, or kept as one raw text. Null on a structural
+   * error, which `scanner.error` then names.
+   */
+  private args(t: string, start: number, end: number, full: boolean): readonly Arg[] | null {
+    if (!full) return end > start ? [{ kind: "raw", text: t.slice(start, end) }] : NO_ARGS;
+    const simple = this.simple.read(t, start, end);
+    if (simple !== null) return simple;
+    const list: Arg[] = [];
+    const sc = this.scanner;
+    sc.reset(t, start, end);
+    sc.list(-1, list);
+    return sc.error === null ? list : null;
+  }
+
+  /** The record of a call whose result follows the ` = ` at `t[eq]`. */
+  private record(t: string, eq: number, end: number, line: number, resumedLine: number | null, pid: number, name: string, full: boolean, args: readonly Arg[], raw: string): SyscallRecord | TraceParseError {
     const results = this.results;
     if (!readResult(t, eq + 3, end, results)) return this.errorEntry(line, raw, `${results.error} (${name})`);
     return { kind: "syscall", line, resumedLine, pid, name, args, argsParsed: full, result: results.result, annotation: results.annotation, raw };
@@ -404,7 +437,8 @@ function readResult(t: string, j: number, end: number, out: ResultCache): boolea
 function readTail(t: string, j: number, end: number, out: ResultCache): boolean {
   j = spacesEnd(t, j);
   if (j < end && t.charCodeAt(j) === 40) {
-    const close = t.lastIndexOf(")", end - 1);
+    let close = end - 1;
+    while (close >= j && t.charCodeAt(close) !== 41) close--;
     if (close < j) {
       out.error = "expected ')' to close the annotation after the result";
       return false;
@@ -442,14 +476,39 @@ function digitsEnd(t: string, i: number): number {
   return j;
 }
 
-/** Blanks of every length strace pads a result with, to compare natively. */
-const BLANKS: readonly string[] = Array.from({ length: 81 }, (_, n) => " ".repeat(n));
+/**
+ * Where the ` = ` before the result of the call in `t[from..end)` starts, or a number below `from`: the
+ * last one, as strace pads between ')' and '=' and no result text has one.
+ */
+function resultEq(t: string, from: number, end: number): number {
+  let k = Math.min(end - 2, t.length - 1);
+  while (k >= from && t.charCodeAt(k) !== 61) k--;
+  const eq = k - 1;
+  if (k >= from && t.charCodeAt(eq) === 32 && t.charCodeAt(eq + 2) === 32) return eq;
+  for (k = Math.min(end - 3, t.length - 3); k >= from; k--) if (t.charCodeAt(k) === 32 && t.charCodeAt(k + 1) === 61 && t.charCodeAt(k + 2) === 32) return k;
+  return -1;
+}
+
+/** True when `t` holds `pattern` at `pos` (as `t.startsWith(pattern, pos)`, without the native call). */
+function matchesAt(t: string, pos: number, pattern: string): boolean {
+  const at = pos < 0 ? 0 : pos;
+  const n = pattern.length;
+  if (at + n > t.length) return false;
+  for (let k = 0; k < n; k++) if (t.charCodeAt(at + k) !== pattern.charCodeAt(k)) return false;
+  return true;
+}
+
+/** True for what `String.prototype.trimEnd` removes: white space and line terminators. */
+function isTrimmedBlank(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
 
 /** True when `t[start..end)` is all spaces. */
 function isBlank(t: string, start: number, end: number): boolean {
-  const n = end - start;
-  if (n < BLANKS.length) return t.startsWith(BLANKS[n]!, start);
-  return spacesEnd(t, start) >= end;
+  for (let k = start; k < end; k++) if (t.charCodeAt(k) !== 32) return false;
+  return true;
 }
 
 function spacesEnd(t: string, i: number): number {

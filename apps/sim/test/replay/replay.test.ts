@@ -64,6 +64,38 @@ describe("address translation", () => {
   });
 });
 
+describe("skipped calls", () => {
+  // ioctl, read and rt_sigprocmask are not replayed: their arguments stay unread, broken or not, and
+  // their split halves pair up around replayed calls of the same and another thread
+  const trace = [
+    "100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7ffb000",
+    "100 ioctl(1, TCGETS, {B38400 opost isig icanon echo ...]) = 0",
+    '100 read(3, "never closed, 4096) = 3',
+    "100 clone(child_stack=0x7ffff7ff0000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM) = 101",
+    "101 rt_sigprocmask(SIG_BLOCK, ~[RT_1], {oops <unfinished ...>",
+    "100 munmap(0x7ffff7ffb000, 4096 <unfinished ...>",
+    "101 <... rt_sigprocmask resumed>NULL, 8) = 0",
+    "100 <... munmap resumed>)           = 0",
+    "101 read(3,  <unfinished ...>",
+    "100 munmap(0x7ffff7ffc000, 4096)    = 0",
+    '101 <... read resumed>"x", 1)       = 1',
+    "101 exit(0)                         = ?",
+    "101 +++ exited with 0 +++",
+    "100 exit_group(0)                   = ?",
+    "100 +++ exited with 0 +++",
+  ].join("\n");
+
+  it.each(["mmu", "nommu"] as const)("%s: a malformed skipped line counts as skipped, and split skipped calls pair", (backend) => {
+    const run = runReplay(trace, { backend });
+    expect(run.report.errors).toEqual([]);
+    expect(run.report.skippedByName).toEqual({ ioctl: 1, read: 2, rt_sigprocmask: 1 });
+    expect(run.report.skipped).toBe(4);
+    expect(run.report.calls["munmap"]).toEqual({ replayed: 2, mismatched: 0 });
+    expect(run.pids).toEqual([100, 101]);
+    run.world.kernel.assertValid();
+  });
+});
+
 describe("mmsim replay", () => {
   const name = "shm-futex";
   const tracePath = join(FIXTURES, name, "trace.txt");
@@ -158,5 +190,29 @@ describe("mmsim proc and compare", () => {
   it("the rules name the kernel's reasons", () => {
     expect(nommuFailureReason({ name: "mprotect", args: [0, 0, 1] }, -38, null)).toMatch(/not implemented without an MMU/);
     expect(nommuFailureReason({ name: "futex", args: [0] }, -14, "its memory was never mapped here")).toMatch(/never mapped/);
+  });
+});
+
+describe("a trace that contradicts a sleep", () => {
+  // the vfork parent (100) shows calls while its child (101) has neither exec'd nor exited: the kernel
+  // keeps the parent asleep, so those calls are reported and skipped, and the replay goes on
+  const trace = [
+    "100 vfork( <unfinished ...>",
+    "100 mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7ffe000",
+    "100 close(3) = -1 EBADF (Bad file descriptor)",
+    "101 exit_group(0) = ?",
+    "101 +++ exited with 0 +++",
+    "100 <... vfork resumed>) = 101",
+    "100 mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7ffe000",
+    "100 exit_group(0) = ?",
+  ].join("\n");
+
+  it.each(["mmu", "nommu"] as const)("%s: calls of a vfork parent before its child lets it go are errors, not crashes", (backend) => {
+    const run = runReplay(trace, { backend });
+    expect(run.report.errors).toEqual([
+      "line 2: pid 100 makes mmap while it is blocked in vfork; the call is skipped",
+      "line 3: pid 100 makes close while it is blocked in vfork; the call is skipped",
+    ]);
+    expect(run.report.calls["mmap"]).toEqual({ replayed: 1, mismatched: 0 });
   });
 });

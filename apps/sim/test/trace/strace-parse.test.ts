@@ -256,6 +256,50 @@ describe("unfinished and resumed calls", () => {
     expect(read!.args).toEqual([{ kind: "raw", text: "3," }]);
   });
 
+  it("reads a call split before any of its arguments, or before its ')', as the same call on one line", () => {
+    const lines = [
+      "1 futex(0x7ffff7e1a9f0, FUTEX_WAIT_PRIVATE, 2, NULL) = -1 EAGAIN (Resource temporarily unavailable)",
+      "1 mmap(NULL, 262144, PROT_NONE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0) = 0x2b1e7a600000",
+      "1 madvise(0x7fffcc090000, 147456, MADV_DONTNEED)  = 0 <0.000012>",
+      '1 openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3',
+      '1 read(3, "\\177ELF, \\"(\\2"..., 832)   = 832',
+      "1 prlimit64(0, RLIMIT_STACK, NULL, {rlim_cur=8192*1024, rlim_max=RLIM64_INFINITY}) = 0",
+      "1 exit_group(0)                     = ?",
+    ];
+    const same = (r: SyscallRecord): unknown => [r.pid, r.name, r.args, r.argsParsed, r.result, r.annotation];
+    for (const line of lines) {
+      const open = line.indexOf("(");
+      const close = line.lastIndexOf(")", line.lastIndexOf(" = "));
+      // strace splits where it stops printing: after '(' or a ", " between arguments, or before ')'
+      const cuts = [open + 1, close];
+      for (let depth = 0, k = open + 1, quoted = false; k < close; k++) {
+        const c = line[k]!;
+        if (quoted) {
+          if (c === "\\") k++;
+          else if (c === '"') quoted = false;
+        } else if (c === '"') quoted = true;
+        else if ("{[(".includes(c)) depth++;
+        else if ("}])".includes(c)) depth--;
+        else if (c === "," && depth === 0) cuts.push(k + 2);
+      }
+      for (const cut of cuts) {
+        const name = line.slice(2, open);
+        const split = `${line.slice(0, cut)} <unfinished ...>\n1 <... ${name} resumed>${line.slice(cut)}`;
+        for (const parseArgs of cut === close ? (["replayed", "all"] as const) : (["all"] as const)) {
+          const r = call(split, { parseArgs });
+          expect([r.line, r.resumedLine], split).toEqual([1, 2]);
+          expect(same(r), split).toEqual(same(call(line, { parseArgs })));
+        }
+      }
+    }
+  });
+
+  it("names the start line of a split call whose first half has broken arguments", () => {
+    expect(error('1 mmap(NULL, "oops <unfinished ...>\n1 <... mmap resumed>) = 0x1000').error).toMatch(/^line 1: expected '"' to close a string/);
+    const loose = call('1 ioctl(1, TCGETS, {B38400 [ <unfinished ...>\n1 <... ioctl resumed>) = 0');
+    expect([loose.argsParsed, loose.args, loose.resumedLine]).toEqual([false, [{ kind: "raw", text: "1, TCGETS, {B38400 [" }], 2]);
+  });
+
   it("reads a resumed half with no start (a thread strace met mid-call) on its own", () => {
     const r = call("13971 <... set_robust_list resumed>)    = 0");
     expect([r.name, r.line, r.resumedLine, r.args, r.result]).toEqual(["set_robust_list", 1, 1, [], { kind: "value", value: 0 }]);
