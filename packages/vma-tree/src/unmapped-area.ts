@@ -9,16 +9,19 @@ import { ENOMEM, ENOSYS, VM_GROWSDOWN } from "@mmsim/mm-types";
 import type { VmUnmappedAreaInfo } from "@mmsim/mm-types";
 import { maskBits } from "./align.js";
 import { countAtMost, countAtMostRanked } from "./node-search.js";
-import { SLOTS } from "./vma-nodes.js";
+import { SLOTS as NODE_SLOTS } from "./vma-nodes.js";
 import { vmStartGap } from "./stack-guard.js";
 import type { VmaBTreeCore } from "./vma-btree-core.js";
+
+/** SLOTS as a module constant: the JIT folds it, where an imported binding is re-read through its cell at every use. */
+const SLOTS = NODE_SLOTS;
 
 /** Global slot of the entry just above the last gap found, or -1 when the gap runs to the top. */
 let gapNext = -1;
 
 /** Highest gap end (clipped to high) among the inner gaps of a leaf that leave `size` bytes above low. */
 function highestInLeaf<T>(t: VmaBTreeCore<T>, leaf: number, low: number, high: number, size: number): number {
-  const L = t.leaves;
+  const L = t.leafPool;
   const b = leaf * SLOTS;
   const n = L.count[leaf]!;
   const below = countAtMostRanked(L.vmStart, L.rank, b, n, Math.ceil(high) - 1);
@@ -36,7 +39,7 @@ function highestInLeaf<T>(t: VmaBTreeCore<T>, leaf: number, low: number, high: n
 /** Highest fitting gap end under `node` (level 0 = leaf), or -1. */
 function highestIn<T>(t: VmaBTreeCore<T>, node: number, level: number, low: number, high: number, size: number): number {
   if (level === 0) return highestInLeaf(t, node, low, high, size);
-  const I = t.internals;
+  const I = t.internalPool;
   const b = node * SLOTS;
   const n = I.count[node]!;
   const below = countAtMost(I.minStart, b, n, Math.ceil(high) - 1);
@@ -64,11 +67,11 @@ function highestGap<T>(t: VmaBTreeCore<T>, low: number, high: number, size: numb
   gapNext = -1;
   if (high - low < size) return -1;
   const last = t.lastSlot();
-  if (last < 0 || high - Math.max(t.leaves.vmEnd[t.leaves.at(last)]!, low) >= size) return high;
+  if (last < 0 || high - Math.max(t.leafPool.vmEnd[t.leafPool.at(last)]!, low) >= size) return high;
   const r = highestIn(t, t.root, t.height, low, high, size);
   if (r >= 0) return r;
   const first = t.firstSlotUnder(t.root, t.height);
-  const end = Math.min(t.leaves.vmStart[t.leaves.at(first)]!, high);
+  const end = Math.min(t.leafPool.vmStart[t.leafPool.at(first)]!, high);
   if (end - low < size) return -1;
   gapNext = first;
   return end;
@@ -76,7 +79,7 @@ function highestGap<T>(t: VmaBTreeCore<T>, low: number, high: number, size: numb
 
 /** Lowest gap start (clipped to low) among the inner gaps of a leaf that leave `size` bytes below high. */
 function lowestInLeaf<T>(t: VmaBTreeCore<T>, leaf: number, low: number, high: number, size: number): number {
-  const L = t.leaves;
+  const L = t.leafPool;
   const b = leaf * SLOTS;
   const n = L.count[leaf]!;
   const e = b + n;
@@ -94,7 +97,7 @@ function lowestInLeaf<T>(t: VmaBTreeCore<T>, leaf: number, low: number, high: nu
 /** Lowest fitting gap start under `node` (level 0 = leaf), or -1. */
 function lowestIn<T>(t: VmaBTreeCore<T>, node: number, level: number, low: number, high: number, size: number): number {
   if (level === 0) return lowestInLeaf(t, node, low, high, size);
-  const I = t.internals;
+  const I = t.internalPool;
   const b = node * SLOTS;
   const n = I.count[node]!;
   const e = b + n;
@@ -123,21 +126,21 @@ function lowestGap<T>(t: VmaBTreeCore<T>, low: number, high: number, size: numbe
   if (high - low < size) return -1;
   if (t.count === 0) return low;
   const first = t.firstSlotUnder(t.root, t.height);
-  if (Math.min(t.leaves.vmStart[t.leaves.at(first)]!, high) - low >= size) {
+  if (Math.min(t.leafPool.vmStart[t.leafPool.at(first)]!, high) - low >= size) {
     gapNext = first;
     return low;
   }
   const r = lowestIn(t, t.root, t.height, low, high, size);
   if (r >= 0) return r;
   gapNext = -1;
-  const start = Math.max(t.leaves.vmEnd[t.leaves.at(t.lastSlot())]!, low);
+  const start = Math.max(t.leafPool.vmEnd[t.leafPool.at(t.lastSlot())]!, low);
   return high - start >= size ? start : -1;
 }
 
 /** True when the entry above the gap grows down and its guard gap begins below `limit`. */
 function guardBelow<T>(t: VmaBTreeCore<T> & { readonly stackGuardGap: number }, limit: number): boolean {
-  if (gapNext < 0 || (t.leaves.flagsOf(t.leaves.at(gapNext)) & VM_GROWSDOWN) === 0) return false;
-  return vmStartGap(t.leaves.vmStart[t.leaves.at(gapNext)]!, VM_GROWSDOWN, t.stackGuardGap) < limit;
+  if (gapNext < 0 || (t.leafPool.flagsOf(t.leafPool.at(gapNext)) & VM_GROWSDOWN) === 0) return false;
+  return vmStartGap(t.leafPool.vmStart[t.leafPool.at(gapNext)]!, VM_GROWSDOWN, t.stackGuardGap) < limit;
 }
 
 /** The tree fields gap search reads. */
@@ -154,7 +157,7 @@ export function unmappedArea<T>(t: SearchTree<T>, info: VmUnmappedAreaInfo): num
     if (base < 0) return -ENOMEM;
     const addr = base + maskBits(info.alignOffset - base, info.alignMask);
     if (!guardBelow(t, addr + size - 1)) return addr;
-    low = t.leaves.vmEnd[t.leaves.at(gapNext)]!;
+    low = t.leafPool.vmEnd[t.leafPool.at(gapNext)]!;
   }
 }
 
@@ -170,6 +173,6 @@ export function unmappedAreaTopdown<T>(t: SearchTree<T>, info: VmUnmappedAreaInf
     if (end < 0) return -ENOMEM;
     const top = end - info.length;
     if (!guardBelow(t, end)) return top - maskBits(top - info.alignOffset, info.alignMask);
-    high = vmStartGap(t.leaves.vmStart[t.leaves.at(gapNext)]!, VM_GROWSDOWN, t.stackGuardGap);
+    high = vmStartGap(t.leafPool.vmStart[t.leafPool.at(gapNext)]!, VM_GROWSDOWN, t.stackGuardGap);
   }
 }

@@ -9,17 +9,24 @@
  * between two searches (munmap of many VMAs, fork, exit) then pays for each node once.
  */
 import { bug } from "@mmsim/mm-types";
-import { countAtMost, countAtMostRanked } from "./node-search.js";
-import { InternalPool, LeafPool, MAX_DEPTH, MIN_FILL, SLOTS } from "./vma-nodes.js";
+import { countAtMost as searchCountAtMost, countAtMostRanked as searchCountAtMostRanked } from "./node-search.js";
+import { InternalPool, LeafPool, MAX_DEPTH, MIN_FILL as NODE_MIN_FILL, SLOTS as NODE_SLOTS } from "./vma-nodes.js";
+
+/** SLOTS as a module constant: the JIT folds it, where an imported binding is re-read through its cell at every use. */
+const SLOTS = NODE_SLOTS;
+/** The node searches as module constants too, so that calls to them need no cell load and check. */
+const countAtMost = searchCountAtMost;
+const countAtMostRanked = searchCountAtMostRanked;
+const MIN_FILL = NODE_MIN_FILL;
 
 /** Internal state and mechanics of the tree; the VMA API is in vma-tree.ts. */
 export class VmaBTreeCore<T> {
   /** NOMMU mode: overlaps allowed, gaps not tracked. */
   readonly overlap: boolean;
-  /** Entries. */
-  leaves: LeafPool<T>;
-  /** Internal nodes. */
-  internals: InternalPool;
+  /** Entries, as the tree's own code reads them: a pending erase may still be in them. */
+  readonly leafPool: LeafPool<T>;
+  /** Internal nodes, as the tree's own code reads them: a pending erase may not be applied yet. */
+  readonly internalPool: InternalPool;
   /** Root node: a leaf when height is 0, else an internal node. */
   root: number;
   /** Internal levels above the leaves. */
@@ -39,10 +46,26 @@ export class VmaBTreeCore<T> {
    */
   fingerValid = false;
   fingerPos = 0;
-  /** The range the erase removed, and its leaf's gap before the erase (-1 if that was stale). */
+  /**
+   * The vm_start the erase removed. The entry below the finger ends at or below it, so an insert at
+   * or above it cannot overlap that entry, and need not read its vm_end (a cache line the erase left cold).
+   */
   fingerStart = 0;
+  /** The vm_end the erase removed, and its leaf's gap before the erase (-1 if that was stale). */
   fingerEnd = 0;
   fingerGap = -1;
+  /**
+   * True when erase() found its entry (at rank `erasePos` of the leaf at the end of the last descent,
+   * field index `eraseField`, with vm_start and vm_end in fingerStart and fingerEnd) and counted it
+   * gone, but left it in the nodes. The next operation either puts an entry with the same range back
+   * in its place (refillErase(): munmap then mmap of the same range, a MAP_FIXED remap, costs one
+   * overwrite, no shift and no summary change) or removes it first (flushErase()). Everything that
+   * reads the nodes goes through descend(), locate(), flushErase() or the `leaves` and `internals`
+   * getters, so no reader sees the erased entry.
+   */
+  erasePending = false;
+  erasePos = 0;
+  eraseField = 0;
   /** Bounds of the last bounded node. */
   sMinStart = 0;
   sMinId = 0;
@@ -50,9 +73,60 @@ export class VmaBTreeCore<T> {
 
   constructor(overlap: boolean) {
     this.overlap = overlap;
-    this.leaves = new LeafPool<T>(16);
-    this.internals = new InternalPool(4);
-    this.root = this.leaves.alloc();
+    this.leafPool = new LeafPool<T>(16);
+    this.internalPool = new InternalPool(4);
+    this.root = this.leafPool.alloc();
+  }
+
+  /** The leaves, after any pending erase is applied. */
+  get leaves(): LeafPool<T> {
+    if (this.erasePending) this.flushErase();
+    return this.leafPool;
+  }
+
+  /** The internal nodes, after any pending erase is applied. */
+  get internals(): InternalPool {
+    if (this.erasePending) this.flushErase();
+    return this.internalPool;
+  }
+
+  /**
+   * Defers the erase of the entry at rank `pos` (field index `f`) of the leaf at the end of the last
+   * descent; see erasePending.
+   */
+  deferErase(pos: number, f: number): void {
+    const L = this.leafPool;
+    this.fingerStart = L.vmStart[f]!;
+    this.fingerEnd = L.vmEnd[f]!;
+    this.erasePos = pos;
+    this.eraseField = f;
+    this.erasePending = true;
+  }
+
+  /** Removes the entry a pending erase left in place. Precondition: erasePending, and no descent since. */
+  flushErase(): void {
+    this.erasePending = false;
+    this.removeAt(this.pathNode[this.height]!, this.erasePos);
+  }
+
+  /**
+   * True when an insert of [vmStart, vmEnd) with `id` can take the place of the pending erase as it
+   * stands: the same range, hence the same gaps and vm_end bounds; and the same id, or (without
+   * overlaps, where the id orders nothing) a rank other than the first, whose id the parent keeps.
+   */
+  canRefillErase(vmStart: number, vmEnd: number, id: number): boolean {
+    if (vmStart !== this.fingerStart || vmEnd !== this.fingerEnd) return false;
+    return (!this.overlap && this.erasePos > 0) || this.leafPool.vmId[this.eraseField] === id;
+  }
+
+  /** Puts an entry in the place of the pending erase. Precondition: canRefillErase() holds for it. */
+  refillErase(vmPgoff: number, vmFlags: number, id: number, value: T): void {
+    const L = this.leafPool;
+    const f = this.eraseField;
+    this.erasePending = false;
+    this.fingerValid = false;
+    L.setMeta(f, vmPgoff, vmFlags, id);
+    L.value[f] = value;
   }
 
   /**
@@ -60,23 +134,28 @@ export class VmaBTreeCore<T> {
    * leaf. Without overlaps no two entries share a vm_start, so the id only breaks ties in overlap mode.
    */
   descend(start: number, id: number): number {
+    if (this.erasePending) this.flushErase();
     this.fingerValid = false;
     if (this.overlap) return this.descendWithTies(start, id);
-    const I = this.internals;
+    // Arrays in locals: the JIT then checks each once, not at every level.
+    const { minStart, count, child } = this.internalPool;
+    const { pathNode, pathSlot } = this;
+    const h = this.height;
     let node = this.root;
-    for (let d = 0; d < this.height; d++) {
+    for (let d = 0; d < h; d++) {
       const b = node * SLOTS;
-      const slot = Math.max(0, countAtMost(I.minStart, b, I.count[node]!, start) - 1);
-      this.pathNode[d] = node;
-      this.pathSlot[d] = slot;
-      node = I.child[b + slot]!;
+      const c = countAtMost(minStart, b, count[node]!, start);
+      const slot = c > 0 ? c - 1 : 0;
+      pathNode[d] = node;
+      pathSlot[d] = slot;
+      node = child[b + slot]!;
     }
-    this.pathNode[this.height] = node;
+    pathNode[h] = node;
     return node;
   }
 
   private descendWithTies(start: number, id: number): number {
-    const I = this.internals;
+    const I = this.internalPool;
     let node = this.root;
     for (let d = 0; d < this.height; d++) {
       const b = node * SLOTS;
@@ -98,9 +177,14 @@ export class VmaBTreeCore<T> {
 
   /** The first rank of `leaf` whose key is above (start, id). */
   upperBound(leaf: number, start: number, id: number): number {
-    const L = this.leaves;
+    if (this.overlap) return this.upperBoundWithTies(leaf, start, id);
+    const L = this.leafPool;
+    return countAtMostRanked(L.vmStart, L.rank, leaf * SLOTS, L.count[leaf]!, start);
+  }
+
+  private upperBoundWithTies(leaf: number, start: number, id: number): number {
+    const L = this.leafPool;
     const b = leaf * SLOTS;
-    if (!this.overlap) return countAtMostRanked(L.vmStart, L.rank, b, L.count[leaf]!, start);
     let lo = 0;
     let hi = L.count[leaf]!;
     while (lo < hi) {
@@ -116,28 +200,28 @@ export class VmaBTreeCore<T> {
   /** Global slot index of the entry before global slot `g` of `leaf`, or -1. */
   prevSlot(leaf: number, g: number): number {
     if (g > leaf * SLOTS) return g - 1;
-    const p = this.leaves.prev[leaf]!;
-    return p < 0 ? -1 : p * SLOTS + this.leaves.count[p]! - 1;
+    const p = this.leafPool.prev[leaf]!;
+    return p < 0 ? -1 : p * SLOTS + this.leafPool.count[p]! - 1;
   }
 
   /** Global slot index of the entry after global slot `g` of `leaf`, or -1. */
   nextSlot(leaf: number, g: number): number {
-    if (g + 1 < leaf * SLOTS + this.leaves.count[leaf]!) return g + 1;
-    const n = this.leaves.next[leaf]!;
+    if (g + 1 < leaf * SLOTS + this.leafPool.count[leaf]!) return g + 1;
+    const n = this.leafPool.next[leaf]!;
     return n < 0 ? -1 : n * SLOTS;
   }
 
   /** Global slot index of the first entry under `node` at `level` (0 = leaf). */
   firstSlotUnder(node: number, level: number): number {
-    for (let l = level; l > 0; l--) node = this.internals.child[node * SLOTS]!;
+    for (let l = level; l > 0; l--) node = this.internalPool.child[node * SLOTS]!;
     return node * SLOTS;
   }
 
   /** Global slot index of the last entry, or -1 when the tree is empty. */
   lastSlot(): number {
     let node = this.root;
-    for (let l = this.height; l > 0; l--) node = this.internals.child[node * SLOTS + this.internals.count[node]! - 1]!;
-    const n = this.leaves.count[node]!;
+    for (let l = this.height; l > 0; l--) node = this.internalPool.child[node * SLOTS + this.internalPool.count[node]! - 1]!;
+    const n = this.leafPool.count[node]!;
     return n === 0 ? -1 : node * SLOTS + n - 1;
   }
 
@@ -147,7 +231,7 @@ export class VmaBTreeCore<T> {
       this.boundLeaf(node);
       return;
     }
-    const I = this.internals;
+    const I = this.internalPool;
     const b = node * SLOTS;
     const e = b + I.count[node]!;
     this.sMinStart = I.minStart[b]!;
@@ -158,7 +242,7 @@ export class VmaBTreeCore<T> {
   }
 
   private boundLeaf(leaf: number): void {
-    const L = this.leaves;
+    const L = this.leafPool;
     const b = leaf * SLOTS;
     const e = b + L.count[leaf]!;
     const first = L.at(b);
@@ -171,7 +255,7 @@ export class VmaBTreeCore<T> {
 
   /** Stores s* as the bounds of slot `slot` of internal `node` and marks its gap stale; returns false when no bound changed. */
   storeBounds(node: number, slot: number): boolean {
-    const I = this.internals;
+    const I = this.internalPool;
     const i = node * SLOTS + slot;
     I.gapStale[i] = 1;
     if (I.minStart[i] === this.sMinStart && I.minId[i] === this.sMinId && I.maxEnd[i] === this.sMaxEnd) return false;
@@ -183,7 +267,7 @@ export class VmaBTreeCore<T> {
 
   /** Points slot `slot` of internal `node` at `child`, with its bounds and a stale gap. */
   setChild(node: number, slot: number, child: number, childIsLeaf: boolean): void {
-    this.internals.child[node * SLOTS + slot] = child;
+    this.internalPool.child[node * SLOTS + slot] = child;
     this.bound(child, childIsLeaf);
     this.storeBounds(node, slot);
   }
@@ -194,7 +278,7 @@ export class VmaBTreeCore<T> {
    * already stale (every slot above a stale one is stale too).
    */
   propagate(d: number): void {
-    const I = this.internals;
+    const I = this.internalPool;
     for (; d >= 0; d--) {
       const node = this.pathNode[d]!;
       const slot = this.pathSlot[d]!;
@@ -204,60 +288,69 @@ export class VmaBTreeCore<T> {
     }
   }
 
+  /** Marks the gaps from path depth `d` up to the root stale, stopping at one already stale. */
+  markStale(d: number): void {
+    const gapStale = this.internalPool.gapStale;
+    const { pathNode, pathSlot } = this;
+    for (; d >= 0; d--) {
+      const i = pathNode[d]! * SLOTS + pathSlot[d]!;
+      if (gapStale[i] === 1) return;
+      gapStale[i] = 1;
+    }
+  }
+
   /** The gap cached for the leaf at the end of the last descent, or -1 when it is stale. */
   private freshLeafGap(): number {
     const i = this.pathNode[this.height - 1]! * SLOTS + this.pathSlot[this.height - 1]!;
-    return this.internals.gapStale[i] === 0 ? this.internals.maxGap[i]! : -1;
-  }
-
-  /** Marks the gaps from path depth `d` up to the root stale, stopping at one already stale. */
-  markStale(d: number): void {
-    const I = this.internals;
-    for (; d >= 0; d--) {
-      const i = this.pathNode[d]! * SLOTS + this.pathSlot[d]!;
-      if (I.gapStale[i] === 1) return;
-      I.gapStale[i] = 1;
-    }
+    return this.internalPool.gapStale[i] === 0 ? this.internalPool.maxGap[i]! : -1;
   }
 
   /**
    * Refreshes the path above the leaf at the end of the last descent after a change at rank `r`
-   * (of `n` ranks now). Bounds move only when an end rank changed. The leaf's own gap is recomputed at
-   * once, while its entries are in cache: from `known` (an insert that puts back exactly what an erase
-   * took restores the gap the leaf had), `grownTo` (a new gap that can only raise the maximum, after
-   * an erase) or `splitFrom` (the gap an insert split, which lowers the maximum only if it was the
-   * maximum), else by a scan. Only the slots above it are left stale for gap search to recount.
+   * (of `n` ranks now). Bounds move only when an end rank changed (in overlap mode any entry may hold
+   * the largest vm_end). A fresh leaf gap is updated at once when the change bounds it: from `known`
+   * (the gap an insert at the finger leaves, see gapAfterRefill), `grownTo` (a new hole that can only
+   * raise the maximum, after an erase) or `splitFrom` (the hole an insert split, which lowers the
+   * maximum only if it was the maximum). Otherwise the leaf's slot is marked stale, with the slots
+   * above it, and the next gap search that reads it recounts it once for a whole burst of changes.
    */
-  leafChanged(r: number, n: number, grownTo: number, splitFrom: number, known = -1): void {
+  leafChanged(r: number, n: number, grownTo: number, splitFrom: number, known: number): void {
     const h = this.height;
     if (h === 0) return;
-    const I = this.internals;
-    const i = this.pathNode[h - 1]! * SLOTS + this.pathSlot[h - 1]!;
-    const fresh = I.gapStale[i] === 0;
-    const old = I.maxGap[i]!;
     if (this.overlap || r === 0 || r >= n - 1) this.propagate(h - 1);
-    if (this.overlap) return;
-    let gap: number;
-    if (fresh && known >= 0) gap = known;
-    else if (fresh && grownTo >= 0) gap = Math.max(old, grownTo);
-    else if (fresh && splitFrom >= 0 && splitFrom < old) gap = old;
-    else gap = this.innerGap(this.pathNode[h]!, 0);
+    if (!this.overlap) this.refreshLeafGap(grownTo, splitFrom, known);
+  }
+
+  /** Sets a fresh gap of the leaf at the end of the last descent from the bounds leafChanged() got, or marks it stale. */
+  private refreshLeafGap(grownTo: number, splitFrom: number, known: number): void {
+    const h = this.height;
+    const I = this.internalPool;
+    const i = this.pathNode[h - 1]! * SLOTS + this.pathSlot[h - 1]!;
+    if (I.gapStale[i] === 1) return;
+    const old = I.maxGap[i]!;
+    let gap = -1;
+    if (known >= 0) gap = known;
+    else if (grownTo >= 0) gap = Math.max(old, grownTo);
+    else if (splitFrom >= 0 && splitFrom < old) gap = old;
+    if (gap < 0) {
+      this.markStale(h - 1);
+      return;
+    }
     I.maxGap[i] = gap;
-    I.gapStale[i] = 0;
-    if (gap !== old || !fresh) this.markStale(h - 2);
+    if (gap !== old) this.markStale(h - 2);
   }
 
   /** The largest free gap between two entries under `node` at `level` (0 = leaf), refreshing stale slots below it. */
   innerGap(node: number, level: number): number {
     const b = node * SLOTS;
     if (level === 0) {
-      const L = this.leaves;
+      const L = this.leafPool;
       const e = b + L.count[node]!;
       let gap = 0;
       for (let i = b + 1; i < e; i++) gap = Math.max(gap, L.vmStart[L.at(i)]! - L.vmEnd[L.at(i - 1)]!);
       return gap;
     }
-    const I = this.internals;
+    const I = this.internalPool;
     const e = b + I.count[node]!;
     let gap = this.slotGap(b, level);
     for (let i = b + 1; i < e; i++) gap = Math.max(gap, this.slotGap(i, level), I.minStart[i]! - I.maxEnd[i - 1]!);
@@ -266,7 +359,7 @@ export class VmaBTreeCore<T> {
 
   /** The largest inner gap of the child in internal slot `i` (a global index) of a node at `level`, recounted if stale. */
   slotGap(i: number, level: number): number {
-    const I = this.internals;
+    const I = this.internalPool;
     if (I.gapStale[i] === 1) {
       I.maxGap[i] = this.innerGap(I.child[i]!, level - 1);
       I.gapStale[i] = 0;
@@ -276,16 +369,15 @@ export class VmaBTreeCore<T> {
 
   /**
    * Puts an entry at rank `pos` of the leaf at the end of the last descent, splitting it if full.
-   * `knownGap` is the leaf's gap after the insert when the caller knows it (else -1).
    */
-  insertAt(leaf: number, pos: number, vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T, knownGap = -1): void {
-    const L = this.leaves;
+  insertAt(leaf: number, pos: number, vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T): void {
+    const L = this.leafPool;
     const n = L.count[leaf]! + 1;
     if (n <= SLOTS) {
       this.writeEntry(L.open(leaf, pos), vmStart, vmEnd, vmPgoff, vmFlags, id, value);
       const interior = pos > 0 && pos < n - 1;
       const b = leaf * SLOTS;
-      this.leafChanged(pos, n, -1, interior ? L.vmStart[L.at(b + pos + 1)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, interior ? knownGap : -1);
+      this.leafChanged(pos, n, -1, interior ? L.vmStart[L.at(b + pos + 1)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1);
       return;
     }
     const right = this.splitLeaf(leaf, pos);
@@ -296,9 +388,41 @@ export class VmaBTreeCore<T> {
     this.addChildAfter(this.height - 1, leaf, right);
   }
 
+  /**
+   * Puts an entry at the finger: the rank the last erase freed, strictly inside the leaf it left, so
+   * no split and no bound changes. Precondition: the finger is valid and the entry belongs there.
+   */
+  insertAtFinger(vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T): void {
+    const L = this.leafPool;
+    const leaf = this.pathNode[this.height]!;
+    const pos = this.fingerPos;
+    this.fingerValid = false;
+    this.writeEntry(L.open(leaf, pos), vmStart, vmEnd, vmPgoff, vmFlags, id, value);
+    const b = leaf * SLOTS;
+    const prevEnd = L.vmEnd[L.at(b + pos - 1)]!;
+    const nextStart = L.vmStart[L.at(b + pos + 1)]!;
+    this.leafChanged(pos, L.count[leaf]!, -1, nextStart - prevEnd, this.gapAfterRefill(vmStart - prevEnd, nextStart - vmEnd, prevEnd, nextStart));
+  }
+
+  /**
+   * The leaf's gap after an insert at the finger made holes `below` and `above` where the erase had
+   * left one, or -1 when it cannot tell without a scan. Before the erase the leaf's gap was fingerGap,
+   * with holes around the erased entry that differ from the new ones only there; every other hole is
+   * as it was. So the new gap is the largest of fingerGap and the new holes, unless a hole shrank and
+   * was the one that held fingerGap.
+   */
+  private gapAfterRefill(below: number, above: number, prevEnd: number, nextStart: number): number {
+    const g = this.fingerGap;
+    if (g < 0) return -1;
+    const oldBelow = this.fingerStart - prevEnd;
+    const oldAbove = nextStart - this.fingerEnd;
+    if ((below < oldBelow && oldBelow >= g) || (above < oldAbove && oldAbove >= g)) return -1;
+    return Math.max(g, below, above);
+  }
+
   /** Writes an entry's fields at field index `f`. */
   writeEntry(f: number, vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T): void {
-    const L = this.leaves;
+    const L = this.leafPool;
     L.vmStart[f] = vmStart;
     L.vmEnd[f] = vmEnd;
     L.setMeta(f, vmPgoff, vmFlags, id);
@@ -310,8 +434,8 @@ export class VmaBTreeCore<T> {
    * leaf or a prepend to the first leaves the old leaf full, so that sequential mappings pack densely.
    */
   private splitLeaf(leaf: number, pos: number): number {
-    const right = this.leaves.alloc();
-    const L = this.leaves;
+    const right = this.leafPool.alloc();
+    const L = this.leafPool;
     let cut = SLOTS >> 1;
     if (pos === SLOTS && L.next[leaf] === -1) cut = SLOTS;
     else if (pos === 0 && L.prev[leaf] === -1) cut = 0;
@@ -335,13 +459,13 @@ export class VmaBTreeCore<T> {
     const parent = this.pathNode[d]!;
     const slot = this.pathSlot[d]!;
     this.setChild(parent, slot, left, childIsLeaf);
-    if (this.internals.count[parent]! < SLOTS) {
+    if (this.internalPool.count[parent]! < SLOTS) {
       this.putChild(parent, slot + 1, right, childIsLeaf);
       this.propagate(d - 1);
       return;
     }
-    const sibling = this.internals.alloc();
-    const I = this.internals;
+    const sibling = this.internalPool.alloc();
+    const I = this.internalPool;
     const cut = this.internalCut(d, slot + 1);
     I.move(parent * SLOTS + cut, sibling * SLOTS, SLOTS - cut);
     I.count[parent] = cut;
@@ -366,14 +490,14 @@ export class VmaBTreeCore<T> {
   private isEdgePath(d: number, right: boolean): boolean {
     for (let dd = d - 1; dd >= 0; dd--) {
       const slot = this.pathSlot[dd]!;
-      if (right ? slot !== this.internals.count[this.pathNode[dd]!]! - 1 : slot !== 0) return false;
+      if (right ? slot !== this.internalPool.count[this.pathNode[dd]!]! - 1 : slot !== 0) return false;
     }
     return true;
   }
 
   /** Inserts `child` at slot `at` of internal `node` (which has room), with its summary. */
   private putChild(node: number, at: number, child: number, childIsLeaf: boolean): void {
-    const I = this.internals;
+    const I = this.internalPool;
     const n = I.count[node]!;
     I.move(node * SLOTS + at, node * SLOTS + at + 1, n - at);
     I.count[node] = n + 1;
@@ -382,20 +506,17 @@ export class VmaBTreeCore<T> {
 
   private growRoot(left: number, right: number, childIsLeaf: boolean): void {
     if (this.height === MAX_DEPTH) bug(`vma tree deeper than ${MAX_DEPTH} levels`);
-    const r = this.internals.alloc();
-    this.internals.count[r] = 0;
+    const r = this.internalPool.alloc();
+    this.internalPool.count[r] = 0;
     this.putChild(r, 0, left, childIsLeaf);
     this.putChild(r, 1, right, childIsLeaf);
     this.root = r;
     this.height++;
   }
 
-  /** Removes rank `pos` of the leaf at the end of the last descent and rebalances. */
+  /** Removes rank `pos` of the leaf at the end of the last descent and rebalances; fingerStart and fingerEnd hold its range. */
   removeAt(leaf: number, pos: number): void {
-    const L = this.leaves;
-    const f = L.at(leaf * SLOTS + pos);
-    this.fingerStart = L.vmStart[f]!;
-    this.fingerEnd = L.vmEnd[f]!;
+    const L = this.leafPool;
     this.fingerGap = this.height > 0 ? this.freshLeafGap() : -1;
     L.close(leaf, pos);
     const n = L.count[leaf]!;
@@ -405,13 +526,13 @@ export class VmaBTreeCore<T> {
     }
     const interior = pos > 0 && pos < n;
     const b = leaf * SLOTS;
-    if (this.height > 0) this.leafChanged(pos, n + 1, interior ? L.vmStart[L.at(b + pos)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1);
+    if (this.height > 0) this.leafChanged(pos, n + 1, interior ? L.vmStart[L.at(b + pos)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1, -1);
     this.fingerValid = true;
     this.fingerPos = pos;
   }
 
   private nodeCount(node: number, isLeaf: boolean): number {
-    return isLeaf ? this.leaves.count[node]! : this.internals.count[node]!;
+    return isLeaf ? this.leafPool.count[node]! : this.internalPool.count[node]!;
   }
 
   /** Merges or refills the underfull node at path depth d (d >= 1) with an adjacent sibling. */
@@ -420,8 +541,8 @@ export class VmaBTreeCore<T> {
     const parent = this.pathNode[d - 1]!;
     const slot = this.pathSlot[d - 1]!;
     const ls = slot > 0 ? slot - 1 : slot;
-    const a = this.internals.child[parent * SLOTS + ls]!;
-    const b = this.internals.child[parent * SLOTS + ls + 1]!;
+    const a = this.internalPool.child[parent * SLOTS + ls]!;
+    const b = this.internalPool.child[parent * SLOTS + ls + 1]!;
     const na = this.nodeCount(a, isLeaf);
     const nb = this.nodeCount(b, isLeaf);
     if (na + nb > SLOTS) {
@@ -441,19 +562,19 @@ export class VmaBTreeCore<T> {
   private afterChildRemoved(d: number): void {
     const node = this.pathNode[d]!;
     if (d === 0) {
-      if (this.internals.count[node] === 1) {
-        this.root = this.internals.child[node * SLOTS]!;
-        this.internals.release(node);
+      if (this.internalPool.count[node] === 1) {
+        this.root = this.internalPool.child[node * SLOTS]!;
+        this.internalPool.release(node);
         this.height--;
       }
       return;
     }
-    if (this.internals.count[node]! < MIN_FILL) this.rebalance(d);
+    if (this.internalPool.count[node]! < MIN_FILL) this.rebalance(d);
     else this.propagate(d - 1);
   }
 
   private removeChild(node: number, at: number): void {
-    const I = this.internals;
+    const I = this.internalPool;
     const n = I.count[node]! - 1;
     I.move(node * SLOTS + at + 1, node * SLOTS + at, n - at);
     I.count[node] = n;
@@ -462,7 +583,7 @@ export class VmaBTreeCore<T> {
   /** Moves every slot of `b` to the end of `a` and frees `b`. */
   private mergeInto(a: number, b: number, na: number, nb: number, isLeaf: boolean): void {
     if (isLeaf) {
-      const L = this.leaves;
+      const L = this.leafPool;
       L.append(b, 0, nb, a);
       L.cut(b, 0);
       const after = L.next[b]!;
@@ -470,9 +591,9 @@ export class VmaBTreeCore<T> {
       if (after >= 0) L.prev[after] = a;
       L.release(b);
     } else {
-      this.internals.move(b * SLOTS, a * SLOTS + na, nb);
-      this.internals.count[a] = na + nb;
-      this.internals.release(b);
+      this.internalPool.move(b * SLOTS, a * SLOTS + na, nb);
+      this.internalPool.count[a] = na + nb;
+      this.internalPool.release(b);
     }
   }
 
@@ -484,7 +605,7 @@ export class VmaBTreeCore<T> {
   }
 
   private refillLeaves(a: number, b: number, na: number, want: number): void {
-    const L = this.leaves;
+    const L = this.leafPool;
     if (na < want) {
       L.append(b, 0, want - na, a);
       for (let k = na; k < want; k++) L.close(b, 0);
@@ -495,7 +616,7 @@ export class VmaBTreeCore<T> {
   }
 
   private refillInternals(a: number, b: number, na: number, nb: number, want: number): void {
-    const I = this.internals;
+    const I = this.internalPool;
     if (na < want) {
       const k = want - na;
       I.move(b * SLOTS, a * SLOTS + na, k);
@@ -512,9 +633,10 @@ export class VmaBTreeCore<T> {
   /** Empties the tree. */
   reset(): void {
     this.fingerValid = false;
-    this.leaves.reset();
-    this.internals.reset();
-    this.root = this.leaves.alloc();
+    this.erasePending = false;
+    this.leafPool.reset();
+    this.internalPool.reset();
+    this.root = this.leafPool.alloc();
     this.height = 0;
     this.count = 0;
     this.generation++;

@@ -4,8 +4,11 @@
  */
 import { bug } from "@mmsim/mm-types";
 import type { VmaCursor } from "@mmsim/mm-types";
-import { SLOTS } from "./vma-nodes.js";
+import { SLOTS as NODE_SLOTS } from "./vma-nodes.js";
 import type { VmaBTree } from "./vma-tree.js";
+
+/** SLOTS as a module constant: the JIT folds it, where an imported binding is re-read through its cell at every use. */
+const SLOTS = NODE_SLOTS;
 
 /**
  * Walks the entries of a VmaBTree that intersect [start, end), in key order, along the leaf chain.
@@ -32,18 +35,15 @@ export class VmaBTreeCursor<T> implements VmaCursor<T> {
     this.start = start;
     this.end = end;
     this.generation = t.generation;
-    if (t.locate(start)) {
-      this.leaf = t.hitLeaf;
-      this.slot = t.hitSlot - t.hitLeaf * SLOTS;
-    } else {
-      this.leaf = -1;
-    }
+    const g = t.locate(start);
+    this.leaf = g < 0 ? -1 : Math.floor(g / SLOTS);
+    this.slot = g - this.leaf * SLOTS;
   }
 
   next(): T | undefined {
     const t = this.tree;
     if (this.generation !== t.generation) bug("vma cursor used after the tree changed: reset() it first");
-    const L = t.leaves;
+    const L = t.leafPool;
     while (this.leaf >= 0) {
       if (this.slot >= L.count[this.leaf]!) {
         this.leaf = L.next[this.leaf]!;

@@ -4,12 +4,19 @@
  * `meta`). Pools grow by doubling; nothing is allocated per operation otherwise.
  */
 
+/**
+ * Slots per node, as a module constant: the JIT folds a constant the module keeps to itself, where an
+ * exported binding (SLOTS) is re-read through its cell at every use.
+ */
+const NODE_SLOTS = 32;
 /** Entries per leaf and children per internal node. Linux: MAPLE_RANGE64_SLOTS (16) plays this part in the maple tree. */
-export const SLOTS = 32;
+export const SLOTS = NODE_SLOTS;
+/** 32-bit words of one leaf's rank block (LeafPool.rankWords). */
+const RANK_WORDS = NODE_SLOTS >> 2;
 /** Numbers per entry in LeafPool.meta. */
-const META = 3;
+const META = 2;
 /** A non-root node with fewer slots than this after an erase is merged or refilled. Linux: mt_min_slots[] in lib/maple_tree.c. */
-export const MIN_FILL = SLOTS >> 2;
+export const MIN_FILL = NODE_SLOTS >> 2;
 /** No tree gets deeper than this: internal nodes other than those at the tree's edges keep at least MIN_FILL children. */
 export const MAX_DEPTH = 24;
 
@@ -71,7 +78,7 @@ abstract class NodePool {
     this.capacity = capacity;
     this.count = grownI32(this.count, capacity);
     this.free = grownI32(this.free, capacity);
-    this.growFields(capacity * SLOTS);
+    this.growFields(capacity * NODE_SLOTS);
   }
 
   protected abstract growFields(slots: number): void;
@@ -87,11 +94,15 @@ abstract class NodePool {
 export class LeafPool<T> extends NodePool {
   vmStart: Float64Array;
   vmEnd: Float64Array;
-  /** vm_pgoff, vm_flags and id of each field index, side by side so that one cache line holds them. */
+  /** The id of each field index, in a dense array of its own: erase reads only the id, and a dense array keeps more of them in cache. */
+  vmId: Float64Array;
+  /** vm_pgoff and vm_flags of each field index, side by side so that one cache line holds them. */
   meta: Float64Array;
   value: (T | undefined)[];
   /** Physical slot of each rank, per leaf: a permutation of 0..SLOTS-1. */
   rank: Uint8Array;
+  /** `rank` seen as 32-bit words (RANK_WORDS per leaf), to shift four ranks at a time. */
+  rankWords: Int32Array;
   /** Next leaf in key order, or -1. */
   next: Int32Array;
   /** Previous leaf in key order, or -1. */
@@ -99,20 +110,22 @@ export class LeafPool<T> extends NodePool {
 
   constructor(capacity: number) {
     super(capacity);
-    const slots = capacity * SLOTS;
+    const slots = capacity * NODE_SLOTS;
     this.vmStart = new Float64Array(slots);
     this.vmEnd = new Float64Array(slots);
+    this.vmId = new Float64Array(slots);
     this.meta = new Float64Array(slots * META);
     this.value = [];
     for (let i = 0; i < slots; i++) this.value.push(undefined);
     this.rank = identityRanks(slots);
+    this.rankWords = new Int32Array(this.rank.buffer);
     this.next = new Int32Array(capacity).fill(-1);
     this.prev = new Int32Array(capacity).fill(-1);
   }
 
   /** The field index of global rank index `g`. */
   at(g: number): number {
-    return (g & -SLOTS) + this.rank[g]!;
+    return (g & -NODE_SLOTS) + this.rank[g]!;
   }
 
   /** vm_pgoff at field index `f`. */
@@ -127,7 +140,7 @@ export class LeafPool<T> extends NodePool {
 
   /** id at field index `f`. */
   idOf(f: number): number {
-    return this.meta[f * META + 2]!;
+    return this.vmId[f]!;
   }
 
   /** Sets vm_pgoff, vm_flags and id at field index `f`. */
@@ -135,7 +148,7 @@ export class LeafPool<T> extends NodePool {
     const m = this.meta;
     m[f * META] = vmPgoff;
     m[f * META + 1] = vmFlags;
-    m[f * META + 2] = id;
+    this.vmId[f] = id;
   }
 
   override alloc(): number {
@@ -153,37 +166,45 @@ export class LeafPool<T> extends NodePool {
   protected growFields(slots: number): void {
     this.vmStart = grownF64(this.vmStart, slots);
     this.vmEnd = grownF64(this.vmEnd, slots);
+    this.vmId = grownF64(this.vmId, slots);
     this.meta = grownF64(this.meta, slots * META);
     for (let i = this.value.length; i < slots; i++) this.value.push(undefined);
     const rank = identityRanks(slots);
     rank.set(this.rank);
     this.rank = rank;
+    this.rankWords = new Int32Array(rank.buffer);
     this.next = grownI32(this.next, this.capacity, -1);
     this.prev = grownI32(this.prev, this.capacity, -1);
   }
 
   /** Opens rank `r` of `leaf` (shifting later ranks up) on a free physical slot; returns its field index. */
   open(leaf: number, r: number): number {
-    const rank = this.rank;
-    const b = leaf * SLOTS;
-    const n = this.count[leaf]!;
+    const { rank, count } = this;
+    const b = leaf * NODE_SLOTS;
+    const n = count[leaf]!;
     const phys = rank[b + n]!;
-    for (let i = b + n; i > b + r; i--) rank[i] = rank[i - 1]!;
+    if (r < n) {
+      if (LITTLE_ENDIAN) shiftRanksUp(this.rankWords, leaf * RANK_WORDS, r, n);
+      else for (let i = b + n; i > b + r; i--) rank[i] = rank[i - 1]!;
+    }
     rank[b + r] = phys;
-    this.count[leaf] = n + 1;
+    count[leaf] = n + 1;
     return b + phys;
   }
 
   /** Closes rank `r` of `leaf` (shifting later ranks down) and frees its physical slot. */
   close(leaf: number, r: number): void {
-    const rank = this.rank;
-    const b = leaf * SLOTS;
-    const n = this.count[leaf]! - 1;
+    const { rank, count } = this;
+    const b = leaf * NODE_SLOTS;
+    const n = count[leaf]! - 1;
     const phys = rank[b + r]!;
-    for (let i = b + r; i < b + n; i++) rank[i] = rank[i + 1]!;
+    if (r < n) {
+      if (LITTLE_ENDIAN) shiftRanksDown(this.rankWords, leaf * RANK_WORDS, r, n);
+      else for (let i = b + r; i < b + n; i++) rank[i] = rank[i + 1]!;
+    }
     rank[b + n] = phys;
     this.value[b + phys] = undefined;
-    this.count[leaf] = n;
+    count[leaf] = n;
   }
 
   /** Copies the entry at field index `from` to field index `to`. */
@@ -196,20 +217,55 @@ export class LeafPool<T> extends NodePool {
 
   /** Appends ranks [r, r + k) of `src` to `dst` in order; `src` keeps them until its count is cut. */
   append(src: number, r: number, k: number, dst: number): void {
-    for (let i = 0; i < k; i++) this.copy(this.at(src * SLOTS + r + i), this.open(dst, this.count[dst]!));
+    for (let i = 0; i < k; i++) this.copy(this.at(src * NODE_SLOTS + r + i), this.open(dst, this.count[dst]!));
   }
 
   /** Drops ranks from `n` up of `leaf`: its count becomes n and their values are released. */
   cut(leaf: number, n: number): void {
-    const b = leaf * SLOTS;
+    const b = leaf * NODE_SLOTS;
     for (let i = b + n; i < b + this.count[leaf]!; i++) this.value[this.at(i)] = undefined;
     this.count[leaf] = n;
   }
 }
 
+/** True where a 32-bit word holds its bytes low byte first, as `rankWords` shifts assume (else ranks move one byte at a time). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The bits of bytes lo..hi (0 <= lo, hi <= 3) of a 32-bit word; 0 when hi < lo. */
+function byteMask(lo: number, hi: number): number {
+  if (hi < lo) return 0;
+  return hi - lo === 3 ? -1 : ((1 << ((hi - lo + 1) << 3)) - 1) << (lo << 3);
+}
+
+/**
+ * In the rank block at word `base` (little-endian bytes), moves ranks r + 1..n down one place:
+ * afterwards byte i holds what byte i + 1 held, for r <= i < n. Byte n keeps its value.
+ */
+function shiftRanksDown(w: Int32Array, base: number, r: number, n: number): void {
+  for (let k = r >> 2; k <= (n - 1) >> 2; k++) {
+    const next = k + 1 < RANK_WORDS ? w[base + k + 1]! : 0;
+    const old = w[base + k]!;
+    const m = byteMask(Math.max(r - (k << 2), 0), Math.min(n - 1 - (k << 2), 3));
+    w[base + k] = (old & ~m) | (((old >>> 8) | (next << 24)) & m);
+  }
+}
+
+/**
+ * In the rank block at word `base` (little-endian bytes), moves ranks r..n - 1 up one place:
+ * afterwards byte i holds what byte i - 1 held, for r < i <= n. Byte r keeps its value.
+ */
+function shiftRanksUp(w: Int32Array, base: number, r: number, n: number): void {
+  for (let k = n >> 2; k >= (r + 1) >> 2; k--) {
+    const prev = k > 0 ? w[base + k - 1]! : 0;
+    const old = w[base + k]!;
+    const m = byteMask(Math.max(r + 1 - (k << 2), 0), Math.min(n - (k << 2), 3));
+    w[base + k] = (old & ~m) | (((old << 8) | (prev >>> 24)) & m);
+  }
+}
+
 function identityRanks(slots: number): Uint8Array {
   const rank = new Uint8Array(slots);
-  for (let i = 0; i < slots; i++) rank[i] = i % SLOTS;
+  for (let i = 0; i < slots; i++) rank[i] = i % NODE_SLOTS;
   return rank;
 }
 
@@ -228,7 +284,7 @@ export class InternalPool extends NodePool {
 
   constructor(capacity: number) {
     super(capacity);
-    const slots = capacity * SLOTS;
+    const slots = capacity * NODE_SLOTS;
     this.minStart = new Float64Array(slots);
     this.minId = new Float64Array(slots);
     this.maxEnd = new Float64Array(slots);

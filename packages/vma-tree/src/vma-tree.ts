@@ -7,17 +7,51 @@ import { DEFAULT_MMAP_MIN_ADDR, STACK_GUARD_GAP, bug } from "@mmsim/mm-types";
 import type { VmUnmappedAreaInfo, VmaCursor, VmaTree, VmaTreeOptions } from "@mmsim/mm-types";
 import { VmaBTreeCursor } from "./vma-cursor.js";
 import { VmaBTreeCore } from "./vma-btree-core.js";
-import { countAtMost, countAtMostRanked } from "./node-search.js";
-import { SLOTS } from "./vma-nodes.js";
+import {
+  countAtMost as searchCountAtMost,
+  countAtMostRanked as searchCountAtMostRanked,
+  touchLeafValues as searchTouchLeafValues,
+} from "./node-search.js";
+import { SLOTS as NODE_SLOTS } from "./vma-nodes.js";
 import { unmappedArea, unmappedAreaTopdown } from "./unmapped-area.js";
 import { validateVmaBTree } from "./validate.js";
+
+/** SLOTS as a module constant: the JIT folds it, where an imported binding is re-read through its cell at every use. */
+const SLOTS = NODE_SLOTS;
+/** The node searches as module constants too, so that calls to them need no cell load and check. */
+const countAtMost = searchCountAtMost;
+const countAtMostRanked = searchCountAtMostRanked;
+const touchLeafValues = searchTouchLeafValues;
 
 const MAX_ADDR = 2 ** 53;
 
 function checkRange(vmStart: number, vmEnd: number): void {
-  if (!(vmStart >= 0 && vmStart < vmEnd && vmEnd <= MAX_ADDR) || !Number.isInteger(vmStart) || !Number.isInteger(vmEnd)) {
-    bug(`vma range [${vmStart}, ${vmEnd}) is empty, negative or not an integer range`);
-  }
+  if (!isRange(vmStart, vmEnd)) bug(`vma range [${vmStart}, ${vmEnd}) is empty, negative or not an integer range`);
+}
+
+/** True for a non-empty integer range inside [0, 2^53]. */
+function isRange(vmStart: number, vmEnd: number): boolean {
+  return vmStart >= 0 && vmStart < vmEnd && vmEnd <= MAX_ADDR && Number.isInteger(vmStart) && Number.isInteger(vmEnd);
+}
+
+/** True for an entry insert() takes: a valid range and a non-negative integer id. */
+function isEntry(vmStart: number, vmEnd: number, id: number): boolean {
+  return isRange(vmStart, vmEnd) && id >= 0 && Number.isInteger(id);
+}
+
+/**
+ * Throws the KernelBug insert() owes an entry that overlaps or duplicates another. Its message is
+ * built here: built in insert(), the JIT may format the numbers before the test that guards it.
+ */
+function overlapBug(vmStart: number, vmEnd: number, id: number): never {
+  bug(`inserting (${vmStart}, ${id}) as [${vmStart}, ${vmEnd}) overlaps or duplicates an existing vma`);
+}
+
+/** Throws the KernelBug insert() owes a bad range, id or value. */
+function badEntry(vmStart: number, vmEnd: number, id: number): never {
+  checkRange(vmStart, vmEnd);
+  if (!(id >= 0) || !Number.isInteger(id)) bug(`vma id ${id} is not a non-negative integer`);
+  bug("a vma tree value must not be undefined");
 }
 
 /**
@@ -30,10 +64,8 @@ function checkRange(vmStart: number, vmEnd: number): void {
 export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   readonly stackGuardGap: number;
   readonly mmapMinAddr: number;
-  /** Leaf of the last successful locate(). */
+  /** Leaf of the entry the last slotOfKey() or slotOfMovedId() found. */
   hitLeaf = -1;
-  /** Global rank index of the last successful locate() (its fields are at leaves.at(hitSlot)). */
-  hitSlot = -1;
 
   constructor(opts: VmaTreeOptions = {}) {
     super(opts.overlap ?? false);
@@ -45,113 +77,136 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
     return this.count;
   }
 
-  /** Finds the first entry in key order with vmEnd > addr into hitLeaf/hitSlot; false when none. */
-  locate(addr: number): boolean {
+  /**
+   * The global rank index of the first entry in key order with vmEnd > addr, or -1 when none. Its leaf
+   * is `g / SLOTS` rounded down; its fields are at `leaves.at(g)`.
+   */
+  locate(addr: number): number {
+    if (this.erasePending) this.flushErase();
     return this.overlap ? this.locateOverlap(addr) : this.locateSorted(addr);
   }
 
-  private locateSorted(addr: number): boolean {
-    const I = this.internals;
+  private locateSorted(addr: number): number {
+    // Arrays in locals: the JIT then checks each once, not at every level.
+    const { maxEnd, count, child } = this.internalPool;
     let node = this.root;
     for (let l = this.height; l > 0; l--) {
       const b = node * SLOTS;
-      const c = countAtMost(I.maxEnd, b, I.count[node]!, addr);
-      if (c === I.count[node]) return false;
-      node = I.child[b + c]!;
+      const n = count[node]!;
+      const c = countAtMost(maxEnd, b, n, addr);
+      if (c === n) return -1;
+      node = child[b + c]!;
     }
-    const L = this.leaves;
+    const L = this.leafPool;
     const b = node * SLOTS;
-    const c = countAtMostRanked(L.vmEnd, L.rank, b, L.count[node]!, addr);
-    if (c === L.count[node]) return false;
-    this.hitLeaf = node;
-    this.hitSlot = b + c;
-    return true;
+    const n = L.count[node]!;
+    // the value find_vma() returns would be one more miss after the search: fetch it with the keys
+    touchLeafValues(L.value, b);
+    const c = countAtMostRanked(L.vmEnd, L.rank, b, n, addr);
+    return c === n ? -1 : b + c;
   }
 
-  private locateOverlap(addr: number): boolean {
-    const I = this.internals;
+  private locateOverlap(addr: number): number {
+    const I = this.internalPool;
     let node = this.root;
     for (let l = this.height; l > 0; l--) {
       const b = node * SLOTS;
       const e = b + I.count[node]!;
       let i = b;
       while (i < e && I.maxEnd[i]! <= addr) i++;
-      if (i === e) return false;
+      if (i === e) return -1;
       node = I.child[i]!;
     }
-    const L = this.leaves;
+    const L = this.leafPool;
     const b = node * SLOTS;
     const e = b + L.count[node]!;
     let i = b;
     while (i < e && L.vmEnd[L.at(i)]! <= addr) i++;
-    if (i === e) return false;
-    this.hitLeaf = node;
-    this.hitSlot = i;
-    return true;
+    return i === e ? -1 : i;
   }
 
   findVma(addr: number): T | undefined {
-    return this.locate(addr) ? this.leaves.value[this.leaves.at(this.hitSlot)] : undefined;
+    const g = this.locate(addr);
+    return g < 0 ? undefined : this.leafPool.value[this.leafPool.at(g)];
   }
 
   findVmaPrev(addr: number): T | undefined {
-    const g = this.locate(addr) ? this.prevSlot(this.hitLeaf, this.hitSlot) : this.lastSlot();
-    return g < 0 ? undefined : this.leaves.value[this.leaves.at(g)];
+    const hit = this.locate(addr);
+    const g = hit >= 0 ? this.prevSlot(Math.floor(hit / SLOTS), hit) : this.lastSlot();
+    return g < 0 ? undefined : this.leafPool.value[this.leafPool.at(g)];
   }
 
   findVmaIntersection(start: number, end: number): T | undefined {
-    if (!this.locate(start) || this.leaves.vmStart[this.leaves.at(this.hitSlot)]! >= end) return undefined;
-    return this.leaves.value[this.leaves.at(this.hitSlot)];
+    const g = this.locate(start);
+    if (g < 0 || this.leafPool.vmStart[this.leafPool.at(g)]! >= end) return undefined;
+    return this.leafPool.value[this.leafPool.at(g)];
   }
 
   insert(vmStart: number, vmEnd: number, vmPgoff: number, vmFlags: number, id: number, value: T): void {
-    checkRange(vmStart, vmEnd);
-    if (!(id >= 0) || !Number.isInteger(id)) bug(`vma id ${id} is not a non-negative integer`);
-    if (value === undefined) bug("a vma tree value must not be undefined");
-    const finger = this.fingerFits(vmStart, id);
-    const leaf = finger ? this.pathNode[this.height]! : this.descend(vmStart, id);
-    const pos = finger ? this.fingerPos : this.upperBound(leaf, vmStart, id);
-    this.fingerValid = false;
+    if (!isEntry(vmStart, vmEnd, id) || value === undefined) badEntry(vmStart, vmEnd, id);
+    if (this.erasePending) {
+      if (this.canRefillErase(vmStart, vmEnd, id)) {
+        this.count++;
+        this.generation++;
+        this.refillErase(vmPgoff, vmFlags, id, value);
+        return;
+      }
+      this.flushErase();
+    }
+    if (this.fingerFits(vmStart, vmEnd, id)) {
+      this.count++;
+      this.generation++;
+      this.insertAtFinger(vmStart, vmEnd, vmPgoff, vmFlags, id, value);
+      return;
+    }
+    const leaf = this.descend(vmStart, id);
+    const pos = this.upperBound(leaf, vmStart, id);
     const g = leaf * SLOTS + pos;
     if (this.overlap ? this.isKeyAt(this.prevSlot(leaf, g), vmStart, id) : !this.fitsBetween(leaf, g, vmStart, vmEnd)) {
-      bug(`inserting (${vmStart}, ${id}) as [${vmStart}, ${vmEnd}) overlaps or duplicates an existing vma`);
+      overlapBug(vmStart, vmEnd, id);
     }
     this.count++;
     this.generation++;
-    const restores = finger && vmStart === this.fingerStart && vmEnd === this.fingerEnd;
-    this.insertAt(leaf, pos, vmStart, vmEnd, vmPgoff, vmFlags, id, value, restores ? this.fingerGap : -1);
+    this.insertAt(leaf, pos, vmStart, vmEnd, vmPgoff, vmFlags, id, value);
   }
 
-  /** True when key (vmStart, id) belongs at the finger left by the last erase, strictly inside its leaf. */
-  private fingerFits(vmStart: number, id: number): boolean {
+  /**
+   * True when the entry goes at the finger the last erase left: strictly inside that leaf, between
+   * the ranks around the freed one, and (without overlap) clear of both neighbours.
+   */
+  private fingerFits(vmStart: number, vmEnd: number, id: number): boolean {
     if (!this.fingerValid) return false;
-    const L = this.leaves;
+    const L = this.leafPool;
     const leaf = this.pathNode[this.height]!;
-    const g = leaf * SLOTS + this.fingerPos;
-    if (this.fingerPos === 0 || this.fingerPos >= L.count[leaf]!) return false;
-    return this.keyBelow(L.at(g - 1), vmStart, id) && this.keyAbove(L.at(g), vmStart, id);
+    const b = leaf * SLOTS;
+    const r = this.fingerPos;
+    if (r === 0 || r >= L.count[leaf]!) return false;
+    const below = b + L.rank[b + r - 1]!;
+    const above = b + L.rank[b + r]!;
+    if (this.overlap) return this.keyBelow(below, vmStart, id) && this.keyAbove(above, vmStart, id);
+    return (vmStart >= this.fingerStart || L.vmEnd[below]! <= vmStart) && vmEnd <= L.vmStart[above]!;
   }
 
   /** True when the entry at field index f has a key below (vmStart, id). */
   private keyBelow(f: number, vmStart: number, id: number): boolean {
-    const s = this.leaves.vmStart[f]!;
-    return s < vmStart || (s === vmStart && this.leaves.idOf(f) < id);
+    const s = this.leafPool.vmStart[f]!;
+    return s < vmStart || (s === vmStart && this.leafPool.idOf(f) < id);
   }
 
   /** True when the entry at field index f has a key above (vmStart, id). */
   private keyAbove(f: number, vmStart: number, id: number): boolean {
-    const s = this.leaves.vmStart[f]!;
-    return s > vmStart || (s === vmStart && this.leaves.idOf(f) > id);
+    const s = this.leafPool.vmStart[f]!;
+    return s > vmStart || (s === vmStart && this.leafPool.idOf(f) > id);
   }
 
   private isKeyAt(g: number, vmStart: number, id: number): boolean {
-    const L = this.leaves;
+    const L = this.leafPool;
     return g >= 0 && L.vmStart[L.at(g)] === vmStart && L.idOf(L.at(g)) === id;
   }
 
   /** True when [vmStart, vmEnd) ends before global slot g (of `leaf`, or its end) and starts after the entry before g. */
   private fitsBetween(leaf: number, g: number, vmStart: number, vmEnd: number): boolean {
-    const L = this.leaves;
+    const L = this.leafPool;
     const p = this.prevSlot(leaf, g);
     if (p >= 0 && L.vmEnd[L.at(p)]! > vmStart) return false;
     const n = g < leaf * SLOTS + L.count[leaf]! ? g : this.nextSlot(leaf, g - 1);
@@ -167,11 +222,15 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   }
 
   erase(vmStart: number, id: number): boolean {
-    const g = this.slotOfKey(vmStart, id);
-    if (g < 0) return false;
+    const leaf = this.descend(vmStart, id);
+    const pos = this.upperBound(leaf, vmStart, id) - 1;
+    if (pos < 0) return false;
+    const L = this.leafPool;
+    const f = leaf * SLOTS + L.rank[leaf * SLOTS + pos]!;
+    if (L.vmStart[f] !== vmStart || L.vmId[f] !== id) return false;
     this.count--;
     this.generation++;
-    this.removeAt(this.hitLeaf, g - this.hitLeaf * SLOTS);
+    this.deferErase(pos, f);
     return true;
   }
 
@@ -183,7 +242,7 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   private slotOfMovedId(vmStart: number, id: number): number {
     const leaf = this.descend(vmStart, id);
     const g = leaf * SLOTS + this.upperBound(leaf, vmStart, id);
-    const L = this.leaves;
+    const L = this.leafPool;
     const before = this.prevSlot(leaf, g);
     const after = g < leaf * SLOTS + L.count[leaf]! ? g : this.nextSlot(leaf, g - 1);
     const found = before >= 0 && L.idOf(L.at(before)) === id ? before : after >= 0 && L.idOf(L.at(after)) === id ? after : -1;
@@ -198,17 +257,17 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
     const leaf = this.hitLeaf;
     if (!this.keepsOrder(leaf, g, vmStart, id)) bug(`adjust of vma ${id} to start ${vmStart} breaks the key order`);
     if (!this.overlap && !this.fitsAround(leaf, g, vmStart, vmEnd)) bug(`adjust of vma ${id} to [${vmStart}, ${vmEnd}) overlaps a neighbour`);
-    const L = this.leaves;
+    const L = this.leafPool;
     const f = L.at(g);
     if (leaf !== this.pathNode[this.height] && this.descend(L.vmStart[f]!, id) !== leaf) bug(`leaf ${leaf} is not where vma ${id} leads`);
     L.vmStart[f] = vmStart;
     L.vmEnd[f] = vmEnd;
     L.setMeta(f, vmPgoff, L.flagsOf(f), id);
-    this.leafChanged(g - leaf * SLOTS, L.count[leaf]!, -1, -1);
+    this.leafChanged(g - leaf * SLOTS, L.count[leaf]!, -1, -1, -1);
   }
 
   private keepsOrder(leaf: number, g: number, vmStart: number, id: number): boolean {
-    const L = this.leaves;
+    const L = this.leafPool;
     const p = this.prevSlot(leaf, g);
     const n = this.nextSlot(leaf, g);
     const afterPrev = p < 0 || L.vmStart[L.at(p)]! < vmStart || (L.vmStart[L.at(p)] === vmStart && L.idOf(L.at(p)) < id);
@@ -217,7 +276,7 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   }
 
   private fitsAround(leaf: number, g: number, vmStart: number, vmEnd: number): boolean {
-    const L = this.leaves;
+    const L = this.leafPool;
     const p = this.prevSlot(leaf, g);
     const n = this.nextSlot(leaf, g);
     return (p < 0 || L.vmEnd[L.at(p)]! <= vmStart) && (n < 0 || vmEnd <= L.vmStart[L.at(n)]!);
@@ -226,7 +285,7 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   vmFlagsReset(vmStart: number, id: number, vmFlags: number): void {
     const g = this.slotOfKey(vmStart, id);
     if (g < 0) bug(`no vma with key (${vmStart}, ${id})`);
-    const L = this.leaves;
+    const L = this.leafPool;
     const f = L.at(g);
     L.setMeta(f, L.pgoffOf(f), vmFlags, id);
   }
@@ -240,14 +299,17 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
   }
 
   unmappedArea(info: VmUnmappedAreaInfo): number {
+    if (this.erasePending) this.flushErase();
     return unmappedArea(this, info);
   }
 
   unmappedAreaTopdown(info: VmUnmappedAreaInfo): number {
+    if (this.erasePending) this.flushErase();
     return unmappedAreaTopdown(this, info);
   }
 
   assertValid(): void {
+    if (this.erasePending) this.flushErase();
     validateVmaBTree(this);
   }
 }

@@ -20,14 +20,14 @@ describe("node searches", () => {
         const sorted = [...raw].sort((a, b) => a - b);
         const want = sorted.filter((v) => v <= key).length;
         const base = 32;
-        const arr = new Float64Array(96).fill(NaN);
+        const arr = new Float64Array(96).fill(-1);
         const rank = new Uint8Array(96);
         const phys = Array.from({ length: 32 }, (_, i) => i).sort((a, b) => ((a * 7 + seed) % 32) - ((b * 7 + seed) % 32));
         sorted.forEach((v, r) => {
           arr[base + r] = v;
         });
         expect(countAtMost(arr, base, sorted.length, key)).toBe(want);
-        arr.fill(NaN);
+        arr.fill(-1);
         sorted.forEach((v, r) => {
           rank[base + r] = phys[r]!;
           arr[base + phys[r]!] = v;

@@ -48,6 +48,11 @@ export interface DiffOptions {
   readonly tree?: VmaTreeOptions;
   /** assertValid() and a full comparison every this many ops. */
   readonly checkEvery: number;
+  /**
+   * When set, half of the successful erases are followed at once by an insert of the same range
+   * (munmap then mmap in place), with the old id or a new one, new pgoff and flags.
+   */
+  readonly refill?: boolean;
 }
 
 /** Runs random inserts, erases, adjusts, lookups and gap searches on both trees, comparing every answer. */
@@ -58,6 +63,8 @@ export function differential(o: DiffOptions): VmaTree<number> {
   const model = createSortedArrayVmaTree<number>(opts);
   const live: number[] = [];
   const startOf = new Map<number, number>();
+  /** vm_end of each live id (kept only for refill). */
+  const ends = new Map<number, number>();
   let nextId = 0;
   let k = 0;
   const same = (what: string, got: unknown, want: unknown) => {
@@ -67,6 +74,18 @@ export function differential(o: DiffOptions): VmaTree<number> {
     const modelBug = threw(() => f(model));
     same("rejection", threw(() => f(tree)), modelBug);
     return modelBug;
+  };
+  /** Puts [s, end of the erased entry) back, under the old id or a new one. */
+  const refill = (s: number, id: number) => {
+    const end = ends.get(id)!;
+    const again = r(2) === 0 ? id : nextId++;
+    const pgoff = r(1000);
+    const flags = r(3);
+    if (!both((t) => t.insert(s, end, pgoff, flags, again, again))) {
+      live.push(again);
+      startOf.set(again, s);
+      ends.set(again, end);
+    }
   };
   for (; k < o.ops; k++) {
     const op = r(100);
@@ -78,6 +97,7 @@ export function differential(o: DiffOptions): VmaTree<number> {
       if (!both((t) => t.insert(s, e, s / PAGE_SIZE, flags, id, id))) {
         live.push(id);
         startOf.set(id, s);
+        ends.set(id, e);
       }
     } else if (op < 65 && live.length > 0) {
       const i = r(live.length);
@@ -88,6 +108,7 @@ export function differential(o: DiffOptions): VmaTree<number> {
       const erased = model.erase(s, id);
       same("erase", tree.erase(s, id), erased);
       if (!erased) live.push(id);
+      else if (o.refill === true && r(2) === 0) refill(s, id);
     } else if (op < 75 && live.length > 0) {
       const id = live[r(live.length)]!;
       const cur = model.cursor();
@@ -96,7 +117,10 @@ export function differential(o: DiffOptions): VmaTree<number> {
       const s = cur.vmStart + (r(5) - 2) * PAGE_SIZE;
       const e = cur.vmEnd + (r(5) - 2) * PAGE_SIZE;
       const pgoff = r(1000);
-      if (!both((t) => t.adjust(id, s, e, pgoff))) startOf.set(id, s);
+      if (!both((t) => t.adjust(id, s, e, pgoff))) {
+        startOf.set(id, s);
+        ends.set(id, e);
+      }
     } else if (op < 85) {
       const a = r(o.space + 8) * PAGE_SIZE + r(PAGE_SIZE);
       same(`find ${a}`, [tree.findVma(a), tree.findVmaPrev(a), tree.findVmaIntersection(a, a + 3 * PAGE_SIZE)], [

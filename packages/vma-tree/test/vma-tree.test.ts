@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PAGE_SIZE } from "@mmsim/mm-types";
-import { VmaBTree, createVmaTree } from "@mmsim/vma-tree";
+import { SLOTS, VmaBTree, createVmaTree } from "@mmsim/vma-tree";
 import { differential } from "./support.js";
 
 const P = PAGE_SIZE;
@@ -12,6 +12,13 @@ describe("VmaBTree against the sorted-array model at scale", () => {
   ])("%s (seed %d, %d pages, %d ops)", (_what, seed, space, ops, height) => {
     const t = differential({ seed, ops, space, checkEvery: 500 }) as VmaBTree<number>;
     expect(t.height).toBeGreaterThanOrEqual(height);
+  });
+  it.each([
+    ["sorted", 4, {}],
+    ["overlap", 5, { overlap: true }],
+  ])("erases followed at once by an insert of the same range, %s (seed %d)", (_what, seed, tree) => {
+    const t = differential({ seed, ops: 10000, space: 3000, checkEvery: 250, tree, refill: true }) as VmaBTree<number>;
+    expect(t.height).toBeGreaterThanOrEqual(1);
   });
   it("overlap mode (seed 3)", () => {
     const t = differential({ seed: 3, ops: 10000, space: 3000, checkEvery: 1000, tree: { overlap: true } }) as VmaBTree<number>;
@@ -83,6 +90,49 @@ describe("the finger an erase leaves", () => {
     expect(() => t.insert(hole, hole + 3 * P, 0, 0, 99999, 99999)).toThrow(/overlaps/);
     t.assertValid();
     expect([t.mapCount, t.findVma(hole)]).toEqual([4999, 1235]);
+  });
+  it("an insert of exactly the erased range takes its place without a descent, under a new id", () => {
+    const t = ascending(5000);
+    const descents = countDescents(t);
+    const start = 0x10000 + 1234 * 2 * P;
+    t.erase(start, 1234);
+    expect(t.mapCount).toBe(4999);
+    t.insert(start, start + P, 77, 5, 99999, 99999);
+    t.assertValid();
+    const cur = t.cursor();
+    cur.reset(start, start + 1);
+    expect([descents(), t.mapCount, cur.next(), cur.vmPgoff, cur.vmFlags, cur.id, t.findVmaPrev(start)]).toEqual([1, 5000, 99999, 77, 5, 99999, 1233]);
+  });
+  it("a leaf's first entry comes back under a new id by the ordinary path, which refreshes the parent's key", () => {
+    const t = ascending(5000);
+    const first = t.leaves.idOf(t.leaves.at(t.leaves.next[t.firstSlotUnder(t.root, t.height) / SLOTS]! * SLOTS));
+    const start = 0x10000 + first * 2 * P;
+    t.erase(start, first);
+    t.insert(start, start + P, 0, 0, 99999, 99999);
+    t.assertValid();
+    expect([t.findVma(start), t.findVmaPrev(start), t.mapCount]).toEqual([99999, first - 1, 5000]);
+  });
+  it("every reader sees an erase at once: lookups, cursors, gap search and the node pools", () => {
+    const t = ascending(5000);
+    const start = 0x10000 + 1234 * 2 * P;
+    const hole = { flags: 0, length: 3 * P, lowLimit: 0, highLimit: 2 ** 40, alignMask: 0, alignOffset: 0 };
+    t.erase(start, 1234);
+    expect([t.findVma(start), t.findVmaPrev(start + P), t.findVmaIntersection(start, start + P)]).toEqual([1235, 1233, undefined]);
+    t.insert(start, start + P, 0, 0, 1234, 1234);
+    t.erase(start, 1234);
+    expect(t.unmappedArea(hole)).toBe(start - P);
+    t.insert(start, start + P, 0, 0, 1234, 1234);
+    t.erase(start, 1234);
+    const cur = t.cursor();
+    cur.reset(start - 2 * P, start + 3 * P);
+    expect([cur.next(), cur.next(), cur.next()]).toEqual([1233, 1235, undefined]);
+    t.insert(start, start + P, 0, 0, 1234, 1234);
+    t.erase(start, 1234);
+    const L = t.leaves;
+    const ids = Array.from({ length: L.count[t.pathNode[t.height]!]! }, (_, r) => L.idOf(L.at(t.pathNode[t.height]! * SLOTS + r)));
+    expect(ids).not.toContain(1234);
+    expect(t.erase(start, 1234)).toBe(false);
+    t.assertValid();
   });
   it("adjust between the erase and the insert invalidates the finger", () => {
     const t = ascending(5000);
