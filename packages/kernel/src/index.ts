@@ -17,7 +17,7 @@ export { Inode } from "./vfs/inode.js";
 export type { InodeDriver } from "./vfs/inode.js";
 export { OpenFile } from "./vfs/file.js";
 export type { FileIo } from "./vfs/file.js";
-export { blockdevFileDriver, devZeroDriver, directoryDriver, mapsAsAnonymous } from "./vfs/drivers.js";
+export { blockdevFileDriver, devZeroDriver, directoryDriver } from "./vfs/drivers.js";
 export { defaultExecLoader, ELF_TEXT_BASE, INITIAL_STACK_SIZE } from "./exec-loader.js";
 export type { ExecLoader } from "./exec-loader.js";
 export { layoutFromMaps } from "./snapshot.js";

@@ -15,7 +15,6 @@ import {
   CLONE_THREAD,
   CLONE_VFORK,
   CLONE_VM,
-  EACCES,
   EAGAIN,
   EBADF,
   EFAULT,
@@ -23,26 +22,22 @@ import {
   EISDIR,
   ENOENT,
   ENOTDIR,
-  EOVERFLOW,
   EPERM,
   ESRCH,
   MAP_ANONYMOUS,
-  MAP_SHARED,
   PAGE_SIZE,
-  PROT_WRITE,
   S_IFDIR,
   S_IFREG,
   SIGCHLD,
   TASK_SIZE,
   bug,
-  pageAlign,
 } from "@mmsim/mm-types";
 import type { AddressSpacePort, ExecLayout, MmBackend, PageAllocatorPort, PhysMemPort, ZonesViewPort } from "@mmsim/mm-types";
 import { SimClock } from "./clock.js";
 import { FdTable } from "./fd-table.js";
 import { Task } from "./task.js";
 import type { BlockReason, MmRef, TaskCred } from "./task.js";
-import { blockdevFileDriver, devZeroDriver, directoryDriver, mapsAsAnonymous } from "./vfs/drivers.js";
+import { blockdevFileDriver, devZeroDriver, directoryDriver } from "./vfs/drivers.js";
 import type { OpenFile } from "./vfs/file.js";
 import type { InodeSpec } from "./vfs/vfs.js";
 import { Vfs, checkOpenFlags, normalizePath } from "./vfs/vfs.js";
@@ -409,13 +404,6 @@ export class Kernel {
       if (flags & MAP_ANONYMOUS) return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff, file: null });
       const file = t.files.get(fd);
       if (file === null || file.isPath) return -EBADF;
-      if (mapsAsAnonymous(file.inode.driver)) {
-        // file_mmap_ok() of a chardev (the mapping must end below 2^64), then the file-mode checks:
-        // do_mmap()'s order for the checks the backend can't make, as it never sees the file
-        if (len !== 0 && len <= TASK_SIZE && pgoff + pageAlign(len) / PAGE_SIZE >= 2 ** 52) return -EOVERFLOW;
-        if (!file.readable || (flags & MAP_SHARED && prot & PROT_WRITE && !file.writable)) return -EACCES;
-        return this.backend.mmap(mmId, { addr, len, prot, flags: flags | MAP_ANONYMOUS, pgoff, file: null });
-      }
       return this.backend.mmap(mmId, { addr, len, prot, flags, pgoff, file: file.asMmapFile() });
     });
   }

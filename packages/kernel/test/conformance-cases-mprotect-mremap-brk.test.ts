@@ -306,9 +306,7 @@ describe("§4 mprotect", () => {
     expect(vmasNear(w, heap, 1)).toEqual(["[0,1) rw-p"]);
   });
 
-  // Bug: Kernel.mmap() hands a mapping of /dev/zero to the backend as anonymous memory, so do_mmap()
-  // never sees the fd that was not opened for writing and the shared VMA keeps VM_MAYWRITE.
-  it.fails("MPROT-03: PROT_WRITE on a shared mapping of /dev/zero opened O_RDONLY is EACCES (bug: returns 0, the VMA keeps VM_MAYWRITE)", () => {
+  it("MPROT-03: PROT_WRITE on a shared mapping of /dev/zero opened O_RDONLY is EACCES (do_mmap() drops VM_MAYWRITE before mmap_zero() runs)", () => {
     const w = world();
     const fd = sys(w, NR.openat, AT_FDCWD, "/dev/zero", O_RDONLY, 0);
     const addr = sys(w, NR.mmap, 0, P, PROT_READ, MAP_SHARED, fd, 0);

@@ -141,9 +141,8 @@ inodeDriverConformance("dev-zero", {
     // Linux: zero_mmap_capabilities() is NOMMU_MAP_COPY; a shared mapping is shmem, read(2) stays zeros
     return { path: "/dev/zero0", data: "zeros", anonymous: true, mmap: { nommuCapabilities: NOMMU_MAP_COPY, sharedWritesVisible: false } };
   },
-  // Linux NOMMU: zero_mmap_capabilities() is NOMMU_MAP_COPY, so MAP_SHARED of /dev/zero is ENODEV;
-  // the syscall layer hands it to the backend as anonymous memory, which maps it
-}, { knownFailures: [/^nommu: mmap MAP_SHARED .*: ENODEV$/, /^nommu: exit with files/] });
+  // Linux NOMMU: zero_mmap_capabilities() is NOMMU_MAP_COPY, so MAP_SHARED of /dev/zero is ENODEV
+}, {});
 
 inodeDriverConformance("dev-null", {
   kernels: BOTH,

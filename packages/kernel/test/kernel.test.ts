@@ -10,12 +10,15 @@ import {
   EBADF,
   EFAULT,
   EINVAL,
+  ENODEV,
   ENOENT,
   ENOMEM,
   EOVERFLOW,
   ESRCH,
   MAP_ANONYMOUS,
   MAP_FIXED,
+  MMAP_AS_ANONYMOUS,
+  NOMMU_MAP_COPY,
   MAP_PRIVATE,
   MAP_SHARED,
   NR,
@@ -30,7 +33,7 @@ import {
 import { BLOCKED, blockdevFileDriver } from "../src/index.js";
 import type { Kernel, Task } from "../src/index.js";
 import { fakeKernel } from "./fakes.js";
-import { makeWorld, pattern, peek, poke, spawn } from "./drivers/world.js";
+import { exitAll, makeWorld, pattern, peek, poke, spawn } from "./drivers/world.js";
 
 function init(kernel: Kernel, pid = 100): Task {
   const t = kernel.createProcess({ pid });
@@ -172,14 +175,16 @@ describe("mmap's syscall layer", () => {
     expect(backend.requests[0]!.req.file).toBeNull();
   });
 
-  it("hands /dev/zero over as anonymous memory, after the file-mode checks", () => {
+  it("hands /dev/zero to the backend as itself: its mmap hook asks for anonymous memory, its capabilities allow a copy only", () => {
     const { kernel, backend } = fakeKernel();
     init(kernel);
     const ro = kernel.openat(100, -100, "/dev/zero", O_RDONLY, 0) as number;
-    expect(kernel.mmap(100, 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0)).toBe(-13);
-    expect(kernel.mmap(100, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0)).toBeGreaterThan(0);
-    expect(backend.requests[0]!.req.file).toBeNull();
-    expect(backend.requests[0]!.req.flags & MAP_ANONYMOUS).toBe(MAP_ANONYMOUS);
+    expect(kernel.mmap(100, 0, 4096, PROT_READ, MAP_PRIVATE, ro, 4096)).toBeGreaterThan(0);
+    const req = backend.requests[0]!.req;
+    expect(req.file?.identity.path).toBe("/dev/zero");
+    expect(req.pgoff).toBe(1);
+    expect(req.file?.ops.mmap?.({ vmStart: 0, vmEnd: 4096, vmFlags: 0, vmPgoff: 1 })).toBe(MMAP_AS_ANONYMOUS);
+    expect(req.file?.ops.mmapCapabilities?.()).toBe(NOMMU_MAP_COPY);
   });
 
   it("maps a regular file as itself, one MmapFile per open file", () => {
@@ -298,5 +303,41 @@ describe("unsigned syscall arguments and the read/write buffer rules (each check
     expect(kernel.read(tid, fd, buf + P, 5 * P, 0)).toBe(2 * P);
     expect(kernel.read(tid, fd, buf + 3 * P, P, 0)).toBe(-EFAULT);
     kernel.assertValid();
+  });
+});
+
+describe("/dev/zero on both backends (MMU checked on the host, 6.x; NOMMU as the seeds' kernels)", () => {
+  const P = 4096;
+
+  it("MMU: a private mapping is anonymous memory named /dev/zero with its offset, a shared one a shmem object", () => {
+    const { kernel } = makeWorld("mmu");
+    const tid = spawn(kernel);
+    const zero = kernel.openat(tid, AT_FDCWD, "/dev/zero", O_RDWR, 0) as number;
+    const priv = kernel.mmap(tid, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 5 * P) as number;
+    const shared = kernel.mmap(tid, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0) as number;
+    expect(poke(kernel, tid, priv, new Uint8Array([7]))).toBe(0);
+    expect(poke(kernel, tid, shared, new Uint8Array([9]))).toBe(0);
+    const maps = kernel.readProc(`/proc/${tid}/maps`) as string;
+    const line = (a: number) => maps.split("\n").find((l) => l.startsWith(a.toString(16)))!;
+    expect(line(priv)).toMatch(/^[0-9a-f]+-[0-9a-f]+ rw-p 00005000 00:05 4 +\/dev\/zero$/);
+    expect(line(shared)).toMatch(/^[0-9a-f]+-[0-9a-f]+ rw-s 00000000 00:01 \d+ +\/dev\/zero \(deleted\)$/);
+    // the private pages are anonymous: smaps counts them so, and read(2) of /dev/zero stays zeros
+    const smaps = kernel.readProc(`/proc/${tid}/smaps`) as string;
+    const block = smaps.slice(smaps.indexOf(line(priv)));
+    expect(/Anonymous: +(\d+) kB/.exec(block)![1]).toBe("4");
+    kernel.assertValid();
+    exitAll(kernel);
+  });
+
+  it("NOMMU: only a copy is allowed, so MAP_SHARED is ENODEV and MAP_PRIVATE a copy of zeros", () => {
+    const { kernel } = makeWorld("nommu");
+    const tid = spawn(kernel);
+    const zero = kernel.openat(tid, AT_FDCWD, "/dev/zero", O_RDWR, 0) as number;
+    expect(kernel.mmap(tid, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0)).toBe(-ENODEV);
+    const priv = kernel.mmap(tid, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE, zero, 0) as number;
+    expect(priv).toBeGreaterThan(0);
+    expect(peek(kernel, tid, priv, 2 * P)).toEqual(new Uint8Array(2 * P));
+    kernel.assertValid();
+    exitAll(kernel);
   });
 });

@@ -74,7 +74,10 @@ export interface MmapFileOps {
    * instead (when copying is allowed), or another -errno.
    */
   getUnmappedArea?(addr: number, len: number, pgoff: number, flags: number): number;
-  /** Called when a VMA is set up on the file; -ENOSYS means "make a copy instead". */
+  /**
+   * Called when a VMA is set up on the file: 0, -errno, -ENOSYS for "make a copy instead" (NOMMU), or
+   * MMAP_AS_ANONYMOUS for "map me as anonymous memory" (/dev/zero).
+   */
   mmap?(vma: VmaRef): number;
   /** Called when the last mapping of the file goes away (vm_operations.close of the last VMA). */
   release?(): void;
@@ -98,6 +101,15 @@ export interface MmapFileOps {
    */
   fault?(pgoff: number): number;
 }
+
+/**
+ * What a file's `mmap` hook returns to ask for anonymous memory instead of its pages: a shared
+ * mapping becomes a new shmem object ("/dev/zero (deleted)"), a private one an anonymous VMA that
+ * still names the file in /proc/<pid>/maps. A backend that can't do that (NOMMU) takes it as -ENOSYS
+ * and copies the file. Linux: mmap_zero() → shmem_zero_setup() / vma_set_anonymous(); -ENOSYS
+ * without CONFIG_MMU.
+ */
+export const MMAP_AS_ANONYMOUS = 1;
 
 /** The fields of a VMA the file's hooks are told about. Linux: the struct vm_area_struct passed to f_op/vm_ops. */
 export interface VmaRef {

@@ -461,6 +461,7 @@ export type {
   AccessFault,
   MmBackend,
 } from "./backend.js";
+export { MMAP_AS_ANONYMOUS } from "./backend.js";
 export type {
   VmaTreeOptions,
   VmUnmappedAreaInfo,

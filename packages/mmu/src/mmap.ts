@@ -29,6 +29,7 @@ import {
   MAP_NONBLOCK,
   MAP_POPULATE,
   MAP_UNINITIALIZED,
+  MMAP_AS_ANONYMOUS,
   PAGE_SIZE,
   PROT_EXEC,
   PROT_READ,
@@ -109,13 +110,21 @@ export function mmapRegion(
   if (merged !== null) return addr;
   if (file !== null && file.ops.mmap !== undefined) {
     const r = file.ops.mmap({ vmStart: addr, vmEnd: end, vmFlags, vmPgoff: pgoff });
+    if (r === MMAP_AS_ANONYMOUS) {
+      // /dev/zero: shared memory is a new shmem object in the file's place, private memory anonymous
+      if (vmFlags & VM_SHARED) return installVma(mm, hooks.shmemZeroSetup(len), addr, end, vmFlags, pgoff);
+      return installVma(mm, null, addr, end, vmFlags, pgoff, file);
+    }
     if (r < 0) return r;
   }
   return installVma(mm, file, addr, end, vmFlags, pgoff);
 }
 
-function installVma(mm: MmStruct, file: MmapFile | null, addr: number, end: number, vmFlags: number, pgoff: number): number {
-  mm.link(new Vma(mm.newVmaId(), addr, end, pgoff, vmFlags, file));
+/** Links a new VMA; `anonFile` is the file an anonymous one came from (/dev/zero). */
+function installVma(mm: MmStruct, file: MmapFile | null, addr: number, end: number, vmFlags: number, pgoff: number, anonFile: MmapFile | null = null): number {
+  const vma = new Vma(mm.newVmaId(), addr, end, pgoff, vmFlags, file);
+  vma.anonFile = anonFile;
+  mm.link(vma);
   return addr;
 }
 

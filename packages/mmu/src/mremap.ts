@@ -79,7 +79,7 @@ function moveVma(mm: MmStruct, vma: Vma, oldAddr: number, oldLen: number, newLen
     vmFlags: vma.vmFlags,
     anonVma: vma.anonVma,
     anonVmaChainLength: vma.anonVmaChainLength,
-    file: vma.vmFile,
+    file: vma.structFile,
     pgoff,
     anonName: vma.anonName,
   });
@@ -180,7 +180,7 @@ function mremapAt(mm: MmStruct, vma: Vma, addr: number, oldLen: number, newLen: 
       vmFlags: vma.vmFlags,
       anonVma: vma.anonVma,
       anonVmaChainLength: vma.anonVmaChainLength,
-      file: vma.vmFile,
+      file: vma.structFile,
       pgoff: vma.vmPgoff + (extStart - vma.vmStart) / PAGE_SIZE,
       anonName: vma.anonName,
     });

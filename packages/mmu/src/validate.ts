@@ -68,10 +68,12 @@ function validateFiles(mms: readonly MmStruct[], fileRefs: ReadonlyMap<MmapFile,
   const counted = new Map<MmapFile, number>();
   for (const mm of mms) {
     for (const v of mm.vmasIn(0, 2 ** 53)) {
-      const f = v.vmFile;
+      const f = v.structFile;
       if (f === null) continue;
+      if (v.vmFile !== null && v.anonFile !== null) bug(`mm ${mm.id}: VMA ${v.id} has both a file and an anonymous one`);
       counted.set(f, (counted.get(f) ?? 0) + 1);
-      if (f.mapping === undefined) continue;
+      // an anonymous VMA holds its file (/dev/zero) but is in no i_mmap
+      if (f.mapping === undefined || v.vmFile === null) continue;
       let linked = false;
       for (const e of f.mapping.vmasIntersecting(v.vmPgoff, v.vmPgoff + v.pages() - 1)) linked ||= e === v;
       if (!linked) bug(`mm ${mm.id}: VMA ${v.id} of ${f.identity.path} is missing from its i_mmap`);

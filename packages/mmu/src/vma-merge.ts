@@ -26,7 +26,7 @@ export interface MergeCandidate {
  * mm/vma.c; 6.1 refused any merge with it), which vmaMerge() checks.
  */
 export function isMergeableVma(vma: Vma, c: MergeCandidate): boolean {
-  return ((vma.vmFlags ^ c.vmFlags) & ~VM_SOFTDIRTY) === 0 && vma.vmFile === c.file && vma.anonName === c.anonName;
+  return ((vma.vmFlags ^ c.vmFlags) & ~VM_SOFTDIRTY) === 0 && vma.structFile === c.file && vma.anonName === c.anonName;
 }
 
 /** A VMA may be removed by a merge only without a close hook. Linux: can_merge_remove_vma(). */
@@ -168,7 +168,7 @@ export function splitVma(mm: MmStruct, vma: Vma, addr: number, newBelow: boolean
  */
 export function vmaModifyFlags(mm: MmStruct, prev: Vma | null, vma: Vma, start: number, end: number, newFlags: number): Vma | number {
   const pgoff = vma.vmPgoff + (start - vma.vmStart) / PAGE_SIZE;
-  const candidate = { vmFlags: newFlags, anonVma: vma.anonVma, anonVmaChainLength: vma.anonVmaChainLength, file: vma.vmFile, pgoff, anonName: vma.anonName };
+  const candidate = { vmFlags: newFlags, anonVma: vma.anonVma, anonVmaChainLength: vma.anonVmaChainLength, file: vma.structFile, pgoff, anonName: vma.anonName };
   const merged = vmaMerge(mm, prev, start, end, candidate, prev !== vma ? vma : undefined);
   if (merged !== null) return merged;
   const pieces = (start !== vma.vmStart ? 1 : 0) + (end !== vma.vmEnd ? 1 : 0);

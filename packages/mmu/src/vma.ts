@@ -41,6 +41,12 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
   anonVma: AnonVma | null = null;
   /** One link per anon_vma the VMA may hold pages of (owned by @mmsim/anon-vma-rmap). Linux: anon_vma_chain. */
   readonly anonVmaChain: AnonVmaChain[] = [];
+  /**
+   * The file an anonymous VMA was mapped from (/dev/zero MAP_PRIVATE), which /proc names and merges
+   * compare, with vmFile null as for any anonymous memory; null otherwise. Linux: the vm_file that
+   * vma_set_anonymous() leaves in place.
+   */
+  anonFile: MmapFile | null = null;
   /** The VMA has vm_ops->close (SysV shm does): never merged away. */
   hasCloseOp = false;
   /** The VMA has vm_ops (file and shmem mappings): not vma_is_anonymous(). */
@@ -69,7 +75,12 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
 
   /** VmaView: the identity /proc prints for the mapped file. */
   get file(): FileIdentity | null {
-    return this.vmFile?.identity ?? null;
+    return (this.vmFile ?? this.anonFile)?.identity ?? null;
+  }
+
+  /** The struct file the VMA holds (vm_file), anonymous or not: what merges compare. */
+  get structFile(): MmapFile | null {
+    return this.vmFile ?? this.anonFile;
   }
 
   /** Entries on anon_vma_chain: 0 without an anon_vma, 1 normally, more when inherited through fork. */
@@ -112,6 +123,7 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
   dup(id: number): Vma {
     const v = new Vma(id, this.vmStart, this.vmEnd, this.vmPgoff, this.vmFlags, this.vmFile, this.name);
     v.anonName = this.anonName;
+    v.anonFile = this.anonFile;
     v.anonVma = this.anonVma;
     v.hasCloseOp = this.hasCloseOp;
     v.hasVmOps = this.hasVmOps;
@@ -204,7 +216,7 @@ export class MmStruct {
     if (file !== null) {
       this.pager?.fileGet(file);
       file.mapping?.vmaLink(vma);
-    }
+    } else if (vma.anonFile !== null) this.pager?.fileGet(vma.anonFile);
   }
 
   /**
@@ -223,7 +235,8 @@ export class MmStruct {
     const file = vma.vmFile;
     if (file !== null) file.mapping?.vmaUnlink(vma);
     close?.();
-    if (file !== null) this.pager?.filePut(file);
+    const held = file ?? vma.anonFile;
+    if (held !== null) this.pager?.filePut(held);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   ENODEV,
   ENOMEM,
   ENOSYS,
+  MMAP_AS_ANONYMOUS,
   MAP_UNINITIALIZED,
   NOMMU_MAP_COPY,
   NOMMU_MAP_DIRECT,
@@ -36,9 +37,14 @@ export function addVmaToMm(st: NommuState, mm: NommuMm, vma: Vma): void {
   st.fileVmaLinked(vma);
 }
 
-/** Calls the file's mmap hook on a VMA; on success the VMA has the file's open/close hooks. Linux: mmap_file() → f_op->mmap. */
+/**
+ * Calls the file's mmap hook on a VMA; on success the VMA has the file's open/close hooks. A file
+ * asking to be anonymous memory gets a copy instead: without an MMU there is no such thing.
+ * Linux: mmap_file() → f_op->mmap (mmap_zero() is -ENOSYS without CONFIG_MMU).
+ */
 function mmapFile(file: MmapFile, vma: Vma): number {
   const ret = file.ops.mmap?.(vma) ?? -ENODEV;
+  if (ret === MMAP_AS_ANONYMOUS) return -ENOSYS;
   if (ret === 0) vma.hasVmOps = true;
   return ret;
 }

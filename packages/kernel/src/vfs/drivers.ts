@@ -3,7 +3,7 @@
  * add their own through the same InodeDriver interface. Linux: a disk filesystem's generic_file_*
  * (mm/filemap.c), drivers/char/mem.c (zero).
  */
-import { EISDIR, PAGE_SIZE } from "@mmsim/mm-types";
+import { EISDIR, MMAP_AS_ANONYMOUS, NOMMU_MAP_COPY, PAGE_SIZE } from "@mmsim/mm-types";
 import type { MmapFileOps } from "@mmsim/mm-types";
 import type { Inode, InodeDriver } from "./inode.js";
 
@@ -83,23 +83,19 @@ export const directoryDriver: InodeDriver = {
 };
 
 /**
- * /dev/zero: reads zeros, swallows writes. A private mapping of it is anonymous memory and a shared
- * one is a shmem object, so the syscall layer hands such mappings to the backend as anonymous ones.
- * Linux: read_iter_zero(), write_null(), mmap_zero() (drivers/char/mem.c).
+ * /dev/zero: reads zeros, swallows writes. Its mmap hook asks for anonymous memory: on MMU a shared
+ * mapping becomes a shmem object ("/dev/zero (deleted)") and a private one anonymous memory that
+ * /proc still shows as /dev/zero; without an MMU the hook can't do that, and as the device may only
+ * be copied (NOMMU_MAP_COPY), a shared mapping is ENODEV and a private one a copy of zeros.
+ * Linux: read_iter_zero(), write_null(), mmap_zero(), zero_mmap_capabilities() (drivers/char/mem.c).
  */
-export const devZeroDriver: InodeDriver & { readonly mapsAsAnonymous: true } = {
+export const devZeroDriver: InodeDriver = {
   name: "dev-zero",
-  mapsAsAnonymous: true,
   read(_inode, _offset, dst) {
     dst.fill(0);
     return dst.length;
   },
   write: (_inode, _offset, src) => src.length,
-  mmapOps: (): MmapFileOps => ({ mmap: () => 0 }),
+  mmapOps: (): MmapFileOps => ({ mmapCapabilities: () => NOMMU_MAP_COPY, mmap: () => MMAP_AS_ANONYMOUS }),
 };
-
-/** Whether a driver turns mappings into anonymous ones (/dev/zero). */
-export function mapsAsAnonymous(driver: InodeDriver): boolean {
-  return (driver as { mapsAsAnonymous?: boolean }).mapsAsAnonymous === true;
-}
 
