@@ -404,7 +404,7 @@ export class MmuBackend implements MmBackend, PageCtx {
         anonPages: mm.anonPages,
         filePages: mm.filePages,
         shmemPages: mm.shmemPages,
-        totalVm: this.totalVm(mm),
+        totalVm: mm.totalVm,
         mapCount: mm.mapCount,
       }),
       residentPages: (vma) => residentPages(mm, vma.vmStart, vma.vmEnd),
@@ -415,12 +415,6 @@ export class MmuBackend implements MmBackend, PageCtx {
   /** The global region view: empty on MMU. */
   regions(): RegionsViewPort {
     return NO_REGIONS;
-  }
-
-  private totalVm(mm: MmStruct): number {
-    let pages = 0;
-    for (const v of mm.vmasIn(0, 2 ** 53)) pages += v.pages();
-    return pages;
   }
 
   /** Locked pages of an address space. Linux: mm->locked_vm. */

@@ -42,6 +42,9 @@ function checkPte(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, pfn: numbe
 
 /** Walks one mm's page tables, tallying mappings per pfn and checking the rss counters. */
 function validateMm(ctx: PageCtx, mm: MmStruct, mapped: Map<number, number>): void {
+  let totalVm = 0;
+  for (const v of mm.vmasIn(0, 2 ** 53)) totalVm += v.pages();
+  if (totalVm !== mm.totalVm) bug(`mm ${mm.id}: total_vm ${mm.totalVm}, recount ${totalVm}`);
   const rss = [0, 0, 0, 0];
   for (const [key, t] of mm.pt.tables) {
     let nr = 0;

@@ -169,6 +169,8 @@ export class MmStruct {
   anonPages = 0;
   filePages = 0;
   shmemPages = 0;
+  /** Pages the VMAs span, kept as they are linked, unlinked and resized. Linux: mm->total_vm. */
+  totalVm = 0;
   /** The backend that owns the pages, once it adopted the mm. */
   pager: MmPager | null = null;
   /** The machine's anon_vmas and anon_vma_chains (shared by every mm of a backend). */
@@ -211,6 +213,7 @@ export class MmStruct {
    */
   link(vma: Vma): void {
     this.tree.insert(vma.vmStart, vma.vmEnd, vma.vmPgoff, vma.vmFlags, vma.id, vma);
+    this.totalVm += vma.pages();
     vma.mm = this;
     const file = vma.vmFile;
     if (file !== null) {
@@ -226,6 +229,7 @@ export class MmStruct {
    */
   unlink(vma: Vma, close?: () => void): void {
     this.tree.erase(vma.vmStart, vma.id);
+    this.totalVm -= vma.pages();
     if (vma.anonVmaChain.length !== 0) this.anon.unlinkAnonVmas(vma);
     this.detachFile(vma, close);
   }
@@ -249,6 +253,7 @@ export class MmStruct {
       this.detachFile(v, () => close(v));
     }
     this.tree.clear();
+    this.totalVm = 0;
   }
 
   /**
@@ -261,6 +266,7 @@ export class MmStruct {
     mapping?.vmaUnlink(vma);
     if (anon) this.anon.anonVmaIntervalTreePreUpdateVma(vma);
     this.tree.adjust(vma.id, start, end, pgoff);
+    this.totalVm += (end - start - (vma.vmEnd - vma.vmStart)) / PAGE_SIZE;
     vma.vmStart = start;
     vma.vmEnd = end;
     vma.vmPgoff = pgoff;
