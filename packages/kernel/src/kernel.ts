@@ -32,7 +32,7 @@ import {
   TASK_SIZE,
   bug,
 } from "@mmsim/mm-types";
-import type { AddressSpacePort, ExecLayout, MmBackend, PageAllocatorPort, PhysMemPort, ZonesViewPort } from "@mmsim/mm-types";
+import type { AccessFault, AddressSpacePort, ExecLayout, MmBackend, PageAllocatorPort, PhysMemPort, ZonesViewPort } from "@mmsim/mm-types";
 import { SimClock } from "./clock.js";
 import { FdTable } from "./fd-table.js";
 import { Task } from "./task.js";
@@ -541,7 +541,7 @@ export class Kernel {
           if (done === 0) return n;
           break;
         }
-        const copied = n > 0 ? this.copyToUser(t.mm.mmId, buf + done, dst.subarray(0, n)) : 0;
+        const copied = n > 0 ? this.copyUser(buf + done, dst.subarray(0, n), (a, b) => this.backend.writeUser(t.mm.mmId, a, b)) : 0;
         if (copied < n) {
           done += copied;
           if (done === 0) return -EFAULT;
@@ -572,7 +572,7 @@ export class Kernel {
       // at least one call, as a write of 0 bytes still reaches f_op->write
       do {
         let src = chunk.subarray(0, Math.min(total - done, RW_CHUNK));
-        const got = src.length > 0 ? this.copyFromUser(t.mm.mmId, buf + done, src) : 0;
+        const got = src.length > 0 ? this.copyUser(buf + done, src, (a, b) => this.backend.readUser(t.mm.mmId, a, b)) : 0;
         const faulted = got < src.length;
         if (faulted) {
           if (done === 0 && got === 0) return -EFAULT;
@@ -593,27 +593,16 @@ export class Kernel {
   }
 
   /**
-   * Copies `src` to user memory at `addr`; returns the bytes copied before the first page that
-   * faults (all of them when none does). Linux: copy_to_user()'s short count.
+   * Moves `bytes` between the kernel and user memory at `addr` with `move` (the backend's writeUser
+   * or readUser); returns how many bytes moved before the first page that faults (all of them when
+   * none does). Linux: the short count of copy_to_user()/copy_from_user().
    */
-  private copyToUser(mmId: number, addr: number, src: Uint8Array): number {
-    if (this.backend.writeUser(mmId, addr, src) === 0) return src.length;
+  private copyUser(addr: number, bytes: Uint8Array, move: (addr: number, bytes: Uint8Array) => AccessFault | 0): number {
+    if (move(addr, bytes) === 0) return bytes.length;
     let done = 0;
-    while (done < src.length) {
-      const piece = Math.min(src.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
-      if (this.backend.writeUser(mmId, addr + done, src.subarray(done, done + piece)) !== 0) break;
-      done += piece;
-    }
-    return done;
-  }
-
-  /** Fills `dst` from user memory at `addr`; returns the bytes read before the first page that faults. */
-  private copyFromUser(mmId: number, addr: number, dst: Uint8Array): number {
-    if (this.backend.readUser(mmId, addr, dst) === 0) return dst.length;
-    let done = 0;
-    while (done < dst.length) {
-      const piece = Math.min(dst.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
-      if (this.backend.readUser(mmId, addr + done, dst.subarray(done, done + piece)) !== 0) break;
+    while (done < bytes.length) {
+      const piece = Math.min(bytes.length - done, PAGE_SIZE - ((addr + done) % PAGE_SIZE));
+      if (move(addr + done, bytes.subarray(done, done + piece)) !== 0) break;
       done += piece;
     }
     return done;
