@@ -7,6 +7,7 @@
  */
 import {
   CLONE_VM,
+  EINTR,
   FUTEX_CMD_MASK,
   FUTEX_CMP_REQUEUE,
   FUTEX_REQUEUE,
@@ -230,8 +231,14 @@ export class Replay {
         return;
       case "exit": {
         const t = this.kernel.task(e.pid);
-        if (t !== null && t.alive) this.keepFinalMaps(e.pid);
-        if (t !== null && t.alive) this.kernel.exitGroup(e.pid, e.exitCode ?? 0);
+        if (t === null || !t.alive) return;
+        if (t.state === "blocked" && !this.kernel.interrupt(e.pid, -EINTR)) {
+          // only a fatal signal ends a vfork parent's wait, and the replay has none to send
+          this.report.errors.push(`line ${e.line}: pid ${e.pid} exits while it is blocked in ${t.blockedOn ?? "a syscall"}; it is left blocked`);
+          return;
+        }
+        this.keepFinalMaps(e.pid);
+        this.kernel.exitGroup(e.pid, e.exitCode ?? 0);
         return;
       }
       case "syscall":

@@ -215,4 +215,10 @@ describe("a trace that contradicts a sleep", () => {
     ]);
     expect(run.report.calls["mmap"]).toEqual({ replayed: 1, mismatched: 0 });
   });
+
+  it.each(["mmu", "nommu"] as const)("%s: a vfork parent the trace shows exiting before its child lets it go is reported and left blocked", (backend) => {
+    const lines = ["100 vfork( <unfinished ...>", "100 +++ exited with 0 +++", "101 exit_group(0) = ?", "101 +++ exited with 0 +++"].join("\n");
+    const run = runReplay(lines, { backend });
+    expect(run.report.errors).toEqual(["line 2: pid 100 exits while it is blocked in vfork; it is left blocked"]);
+  });
 });
