@@ -89,6 +89,7 @@ function toUlong(x: number): number {
 
 /** The user range [buf, buf + count) lies below TASK_SIZE. Linux: access_ok(). */
 function accessOk(buf: number, count: number): boolean {
+  if (!Number.isInteger(buf) || !Number.isInteger(count)) return false;
   const b = toUlong(buf);
   const n = toUlong(count);
   return n <= TASK_SIZE && b <= TASK_SIZE - n;
@@ -524,7 +525,7 @@ export class Kernel {
    * MAX_RW_COUNT).
    */
   read(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
-    if (offset !== undefined && offset < 0) return -EINVAL;
+    if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) return -EINVAL;
     return this.asTask(tid, (t) => {
       const file = t.files.get(fd);
       if (file === null || !file.readable) return -EBADF;
@@ -560,7 +561,7 @@ export class Kernel {
    * offset, the buffer and a fault part way. Linux: ksys_write()/ksys_pwrite64() → vfs_write().
    */
   write(tid: number, fd: number, buf: number, count: number, offset?: number): SyscallResult {
-    if (offset !== undefined && offset < 0) return -EINVAL;
+    if (offset !== undefined && !(Number.isInteger(offset) && offset >= 0)) return -EINVAL;
     return this.asTask(tid, (t) => {
       const file = t.files.get(fd);
       if (file === null || !file.writable) return -EBADF;

@@ -341,3 +341,20 @@ describe("/dev/zero on both backends (MMU checked on the host, 6.x; NOMMU as the
     exitAll(kernel);
   });
 });
+
+describe("read/write arguments that are no integers (a caller's bug) get an errno, never a throw", () => {
+  it.each([
+    ["a fractional count", 1.5, undefined, -EFAULT],
+    ["a NaN count", NaN, undefined, -EFAULT],
+    ["a NaN offset", 8, NaN, -EINVAL],
+    ["a fractional offset", 8, 0.5, -EINVAL],
+  ])("%s", (_what, count, offset, want) => {
+    const { kernel } = makeWorld("mmu");
+    const tid = spawn(kernel);
+    const fd = kernel.openat(tid, AT_FDCWD, "/f", O_RDWR | O_CREAT, 0o644) as number;
+    const buf = kernel.mmap(tid, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) as number;
+    expect(kernel.read(tid, fd, buf, count, offset)).toBe(want);
+    expect(kernel.write(tid, fd, buf, count, offset)).toBe(want);
+    kernel.assertValid();
+  });
+});
