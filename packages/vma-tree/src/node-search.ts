@@ -77,3 +77,17 @@ export function touchLeafValues(values: readonly unknown[], b: number): void {
     bug("a private sentinel in a leaf's values");
   }
 }
+
+/**
+ * How many of a leaf's 32 physical slots at arr[b, b + 32) hold a value <= key, in slot order: no
+ * rank is read and no load waits for another, so the leaf's four cache lines are fetched at once.
+ * Free slots must hold +Infinity (LeafPool keeps vm_end so). Sorted leaves only: then the count is
+ * also the rank of the first entry above key.
+ */
+export function countAtMostSlots(arr: Float64Array, b: number, key: number): number {
+  let c = 0;
+  for (let i = b; i < b + 32; i += 4) {
+    c += +(arr[i]! <= key) + +(arr[i + 1]! <= key) + +(arr[i + 2]! <= key) + +(arr[i + 3]! <= key);
+  }
+  return c;
+}

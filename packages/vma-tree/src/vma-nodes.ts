@@ -93,6 +93,10 @@ abstract class NodePool {
  */
 export class LeafPool<T> extends NodePool {
   vmStart: Float64Array;
+  /**
+   * vm_end of each field index; +Infinity in every free physical slot, so that a lookup can count a
+   * leaf's ends at most an address over all its slots in physical order, without the ranks.
+   */
   vmEnd: Float64Array;
   /** The id of each field index, in a dense array of its own: erase reads only the id, and a dense array keeps more of them in cache. */
   vmId: Float64Array;
@@ -112,7 +116,7 @@ export class LeafPool<T> extends NodePool {
     super(capacity);
     const slots = capacity * NODE_SLOTS;
     this.vmStart = new Float64Array(slots);
-    this.vmEnd = new Float64Array(slots);
+    this.vmEnd = new Float64Array(slots).fill(Infinity);
     this.vmId = new Float64Array(slots);
     this.meta = new Float64Array(slots * META);
     this.value = [];
@@ -155,17 +159,22 @@ export class LeafPool<T> extends NodePool {
     const n = super.alloc();
     this.next[n] = -1;
     this.prev[n] = -1;
+    // a node off the free list keeps its last ends: every slot of a new leaf is free
+    this.vmEnd.fill(Infinity, n * NODE_SLOTS, n * NODE_SLOTS + NODE_SLOTS);
     return n;
   }
 
   override reset(): void {
     super.reset();
     this.value.fill(undefined);
+    this.vmEnd.fill(Infinity);
   }
 
   protected growFields(slots: number): void {
     this.vmStart = grownF64(this.vmStart, slots);
+    const oldSlots = this.vmEnd.length;
     this.vmEnd = grownF64(this.vmEnd, slots);
+    this.vmEnd.fill(Infinity, oldSlots);
     this.vmId = grownF64(this.vmId, slots);
     this.meta = grownF64(this.meta, slots * META);
     for (let i = this.value.length; i < slots; i++) this.value.push(undefined);
@@ -204,6 +213,7 @@ export class LeafPool<T> extends NodePool {
     }
     rank[b + n] = phys;
     this.value[b + phys] = undefined;
+    this.vmEnd[b + phys] = Infinity;
     count[leaf] = n;
   }
 
@@ -223,7 +233,11 @@ export class LeafPool<T> extends NodePool {
   /** Drops ranks from `n` up of `leaf`: its count becomes n and their values are released. */
   cut(leaf: number, n: number): void {
     const b = leaf * NODE_SLOTS;
-    for (let i = b + n; i < b + this.count[leaf]!; i++) this.value[this.at(i)] = undefined;
+    for (let i = b + n; i < b + this.count[leaf]!; i++) {
+      const f = this.at(i);
+      this.value[f] = undefined;
+      this.vmEnd[f] = Infinity;
+    }
     this.count[leaf] = n;
   }
 }

@@ -9,7 +9,7 @@ import { VmaBTreeCursor } from "./vma-cursor.js";
 import { VmaBTreeCore } from "./vma-btree-core.js";
 import {
   countAtMost as searchCountAtMost,
-  countAtMostRanked as searchCountAtMostRanked,
+  countAtMostSlots as searchCountAtMostSlots,
   touchLeafValues as searchTouchLeafValues,
 } from "./node-search.js";
 import { SLOTS as NODE_SLOTS } from "./vma-nodes.js";
@@ -20,7 +20,7 @@ import { validateVmaBTree } from "./validate.js";
 const SLOTS = NODE_SLOTS;
 /** The node searches as module constants too, so that calls to them need no cell load and check. */
 const countAtMost = searchCountAtMost;
-const countAtMostRanked = searchCountAtMostRanked;
+const countAtMostSlots = searchCountAtMostSlots;
 const touchLeafValues = searchTouchLeafValues;
 
 const MAX_ADDR = 2 ** 53;
@@ -102,7 +102,7 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
     const n = L.count[node]!;
     // the value find_vma() returns would be one more miss after the search: fetch it with the keys
     touchLeafValues(L.value, b);
-    const c = countAtMostRanked(L.vmEnd, L.rank, b, n, addr);
+    const c = countAtMostSlots(L.vmEnd, b, addr);
     return c === n ? -1 : b + c;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { countAtMost, countAtMostRanked } from "../src/node-search.js";
+import { countAtMost, countAtMostRanked, countAtMostSlots } from "../src/node-search.js";
 
 describe("node searches", () => {
   it.each([
@@ -33,6 +33,19 @@ describe("node searches", () => {
           arr[base + phys[r]!] = v;
         });
         expect(countAtMostRanked(arr, rank, base, sorted.length, key)).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("countAtMostSlots counts a leaf's live values <= key in any physical order, free slots holding +Infinity", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 1000 }), { maxLength: 32 }), fc.integer({ min: -1, max: 1001 }), fc.nat(), (vals, key, seed) => {
+        const arr = new Float64Array(96).fill(Infinity);
+        const phys = Array.from({ length: 32 }, (_, i) => i).sort((a, b) => ((a * 13 + seed) % 32) - ((b * 13 + seed) % 32));
+        vals.forEach((v, i) => (arr[32 + phys[i]!] = v));
+        arr[31] = -5; // a neighbour leaf's slot: never read
+        expect(countAtMostSlots(arr, 32, key)).toBe(vals.filter((v) => v <= key).length);
       }),
       { numRuns: 500 },
     );
