@@ -160,9 +160,9 @@ function createFirst(kernel: Kernel, pid: number, entries: readonly TraceEntry[]
   if (opts.initialMaps === undefined) {
     return withStdio(kernel, kernel.createProcess({ pid, layout: { areas: [], startBrk: opts.brk ?? firstBrk() ?? 0, mmapBase } }));
   }
-  const { errors } = parseProcMaps(opts.initialMaps);
-  if (errors.length > 0) return -22;
-  const heap = parseProcMaps(opts.initialMaps).entries.find((e) => e.name === "[heap]");
+  const snapshot = parseProcMaps(opts.initialMaps);
+  if (snapshot.errors.length > 0) return -22;
+  const heap = snapshot.entries.find((e) => e.name === "[heap]");
   const startBrk = opts.brk ?? heap?.start ?? firstBrk() ?? 0;
   const { layout } = layoutFromMaps(kernel, opts.initialMaps, { startBrk, mmapBase });
   keep(layout);
