@@ -25,7 +25,10 @@ import {
   EPERM,
   ESRCH,
   MAP_ANONYMOUS,
+  ANON_VMA_NAME_MAX_LEN,
   PAGE_SIZE,
+  PR_SET_VMA,
+  PR_SET_VMA_ANON_NAME,
   S_IFDIR,
   S_IFREG,
   SIGCHLD,
@@ -435,6 +438,61 @@ export class Kernel {
 
   mlock(tid: number, addr: number, len: number, lock: boolean): SyscallResult {
     return this.asTask(tid, (t) => this.backend.mlock(t.mm.mmId, addr, len, lock));
+  }
+
+  /**
+   * mincore(): the backend's residency bytes, copied to user memory at `vec` (EFAULT when that range
+   * can't lie in user space or faults); a hole in the range ends it with ENOMEM after the bytes before
+   * it are out. Linux: sys_mincore() (mm/mincore.c).
+   */
+  mincore(tid: number, start: number, len: number, vec: number): SyscallResult {
+    start = toUlong(start);
+    len = toUlong(len);
+    return this.asTask(tid, (t) => {
+      const r = this.backend.mincore(t.mm.mmId, start, len);
+      if (typeof r === "number") return r;
+      if (!accessOk(vec, Math.ceil(len / PAGE_SIZE))) return -EFAULT;
+      const moved = this.copyUser(toUlong(vec), r.vec, (a, b) => this.backend.writeUser(t.mm.mmId, a, b));
+      return moved < r.vec.length ? -EFAULT : r.error;
+    });
+  }
+
+  /**
+   * prctl(): PR_SET_VMA with PR_SET_VMA_ANON_NAME names anonymous memory (arg3 start, arg4 length,
+   * arg5 the name: a string, a user address of a C string, or null/0 to remove it). Every other
+   * option is EINVAL, as an option the kernel doesn't know. Linux: sys_prctl() → prctl_set_vma().
+   */
+  prctl(tid: number, option: number, arg2: number, arg3: number, arg4: number, arg5: SyscallArg): SyscallResult {
+    return this.asTask(tid, (t) => {
+      if (option !== PR_SET_VMA || arg2 !== PR_SET_VMA_ANON_NAME) return -EINVAL;
+      return this.backend.setAnonName(t.mm.mmId, toUlong(arg3), toUlong(arg4), () => this.anonVmaName(t, arg5));
+    });
+  }
+
+  /**
+   * The name prctl(PR_SET_VMA_ANON_NAME) sets: null for a null pointer, else at most 79 characters
+   * before the NUL (EINVAL for longer, EFAULT when the string faults first), each printable ASCII
+   * other than a backslash, ` $ [ or ] (EINVAL). Linux: strndup_user(uname, ANON_VMA_NAME_MAX_LEN) and is_valid_name_char().
+   */
+  private anonVmaName(t: Task, arg: SyscallArg): string | null | number {
+    let name: string;
+    if (arg === null || arg === 0) return null;
+    if (typeof arg === "string") {
+      if (arg.length >= ANON_VMA_NAME_MAX_LEN) return -EINVAL;
+      name = arg;
+    } else {
+      if (typeof arg !== "number" || !Number.isInteger(arg)) return -EFAULT;
+      const buf = new Uint8Array(ANON_VMA_NAME_MAX_LEN);
+      const got = accessOk(arg, 1) ? this.copyUser(toUlong(arg), buf, (a, b) => this.backend.readUser(t.mm.mmId, a, b)) : 0;
+      const nul = buf.subarray(0, got).indexOf(0);
+      if (nul < 0) return got < buf.length ? -EFAULT : -EINVAL;
+      name = String.fromCharCode(...buf.subarray(0, nul));
+    }
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c <= 0x1f || c >= 0x7f || "\\`$[]".includes(name[i]!)) return -EINVAL;
+    }
+    return name;
   }
 
   // ---- files -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { AddressSpace } from "@mmsim/anon-vma-rmap";
 import { BuddyAllocator } from "@mmsim/buddy-allocator";
 import {
   DEFAULT_MMAP_BASE,
+  EBADF,
   EBUSY,
   EINVAL,
   ENOMEM,
@@ -33,6 +34,8 @@ import {
   MS_INVALIDATE,
   MS_SYNC,
   NR,
+  PR_SET_VMA,
+  PR_SET_VMA_ANON_NAME,
   O_CREAT,
   O_RDONLY,
   O_RDWR,
@@ -716,11 +719,41 @@ describe("§8 /proc formatting and contents", () => {
     expect(line).toMatch(/ r--s 00000000 [0-9a-f]{2}:[0-9a-f]{2} \d+ +\/dev\/zero \(deleted\)$/);
   });
 
-  it.skip("PROC-05: prctl(PR_SET_VMA_ANON_NAME) on private anon → [anon:test] — not modelled: no prctl syscall (NR has no prctl; dispatch answers ENOSYS)", () => {});
+  // PROC-05..07: the host (6.18) is built without CONFIG_ANON_VMA_NAME (its prctl answers EINVAL to
+  // every PR_SET_VMA call); the rows' expectations are gVisor's proc.cc and Linux 6.2+'s madvise.c.
+  it("PROC-05: prctl(PR_SET_VMA_ANON_NAME) on private anon → [anon:test]; \"\" → [anon:]; NULL → no name", () => {
+    const { kernel, tid } = world();
+    const a = mmap(kernel, tid, 0, P, RW, ANON);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, P, "test")).toBe(0);
+    const named = lineAt(kernel, tid, a)!;
+    expect(named).toMatch(/ rw-p 00000000 00:00 0 +\[anon:test\]$/);
+    expect(named.indexOf("[anon:test]")).toBe(MAPS_NAME_COLUMN_64);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, P, "")).toBe(0);
+    expect(lineAt(kernel, tid, a)).toMatch(/ \[anon:\]$/);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, P, null)).toBe(0);
+    expect(lineAt(kernel, tid, a)).toBe(`${hex8(a)}-${hex8(a + P)} rw-p 00000000 00:00 0 `);
+  });
 
-  it.skip("PROC-06: prctl(PR_SET_VMA_ANON_NAME) on shared anon → [anon_shmem:test] — not modelled: no prctl syscall (NR has no prctl; dispatch answers ENOSYS)", () => {});
+  it("PROC-06: prctl(PR_SET_VMA_ANON_NAME) on shared anon → [anon_shmem:test], [anon_shmem:], and NULL back to /dev/zero (deleted)", () => {
+    const { kernel, tid } = world();
+    const a = mmap(kernel, tid, 0, 2 * P, RW, SHARED_ANON);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, 2 * P, "test")).toBe(0);
+    expect(lineAt(kernel, tid, a)).toMatch(/ rw-s 00000000 [0-9a-f]{2}:[0-9a-f]{2} \d+ +\[anon_shmem:test\]$/);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, 2 * P, "")).toBe(0);
+    expect(lineAt(kernel, tid, a)).toMatch(/ \[anon_shmem:\]$/);
+    expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, 2 * P, 0)).toBe(0);
+    expect(lineAt(kernel, tid, a)).toMatch(/ \/dev\/zero \(deleted\)$/);
+  });
 
-  it.skip("PROC-07: prctl(PR_SET_VMA_ANON_NAME) on a file mapping → EBADF — not modelled: no prctl syscall (NR has no prctl; dispatch answers ENOSYS)", () => {});
+  it("PROC-07: prctl(PR_SET_VMA_ANON_NAME) on a file mapping → EBADF; the pathname stays the file's", () => {
+    const { kernel, tid } = world();
+    const fd = fileOf(kernel, tid, "/named", 2 * P, 0x61);
+    for (const flags of [MAP_SHARED, MAP_PRIVATE]) {
+      const a = mmap(kernel, tid, 0, 2 * P, PROT_READ, flags, fd, 0);
+      expect(sys(kernel, tid, NR.prctl, PR_SET_VMA, PR_SET_VMA_ANON_NAME, a, 2 * P, "test")).toBe(-EBADF);
+      expect(lineAt(kernel, tid, a)).toMatch(/ \/named$/);
+    }
+  });
 
   it("PROC-08: smaps of a populated 2-page shared anonymous mapping", () => {
     // host (6.18): Rss 8, Pss 8, Private_Clean 8, Anonymous 0, VmFlags rd wr sh mr mw me ms
@@ -913,9 +946,35 @@ describe("§10 madvise, msync, mincore", () => {
     expect(sys(kernel, tid, NR.msync, addr4, P, MS_SYNC)).toBe(-ENOMEM);
   });
 
-  it.skip("MINCORE-01: mincore of 10 dirty anonymous pages sets 10 LSBs — not modelled: no mincore syscall (dispatch answers ENOSYS for NR.mincore; MmBackend has no mincore)", () => {});
+  it("MINCORE-01: mincore of 10 dirty anonymous pages sets 10 LSBs", () => {
+    const { kernel, tid } = world();
+    const m = mmap(kernel, tid, 0, 10 * P, RW, ANON);
+    const vec = mmap(kernel, tid, 0, P, RW, ANON);
+    fill(kernel, tid, vec, 16, 0xee);
+    expect(sys(kernel, tid, NR.mincore, m, 10 * P, vec)).toBe(0);
+    expectBytes(kernel, tid, vec, 10, 0);
+    fill(kernel, tid, m, 10 * P, 0x5a);
+    expect(sys(kernel, tid, NR.mincore, m, 10 * P, vec)).toBe(0);
+    expectBytes(kernel, tid, vec, 10, 1);
+    expectBytes(kernel, tid, vec + 10, 6, 0xee);
+  });
 
-  it.skip("MINCORE-02: mincore at an unaligned address → EINVAL; unaligned length rounds up — not modelled: no mincore syscall (ENOSYS)", () => {});
+  it("MINCORE-02: mincore at an unaligned address → EINVAL; an unaligned length rounds up", () => {
+    const { kernel, tid } = world();
+    const m = mmap(kernel, tid, 0, 2 * P, RW, ANON);
+    fill(kernel, tid, m, 2 * P, 1);
+    const vec = mmap(kernel, tid, 0, P, RW, ANON);
+    fill(kernel, tid, vec, 4, 0xee);
+    expect(sys(kernel, tid, NR.mincore, m + P / 2, P, vec)).toBe(-EINVAL);
+    expectBytes(kernel, tid, vec, 4, 0xee);
+    expect(sys(kernel, tid, NR.mincore, m, P + P / 2, vec)).toBe(0);
+    expectBytes(kernel, tid, vec, 2, 1);
+    expectBytes(kernel, tid, vec + 2, 2, 0xee);
+  });
 
-  it.skip("MINCORE-03: mincore(NULL, 0) → 0; mincore(NULL, SIZE_MAX) → ENOMEM — not modelled: no mincore syscall (ENOSYS)", () => {});
+  it("MINCORE-03: mincore(NULL, 0, NULL) → 0; mincore(NULL, SIZE_MAX, NULL) → ENOMEM", () => {
+    const { kernel, tid } = world();
+    expect(sys(kernel, tid, NR.mincore, 0, 0, 0)).toBe(0);
+    expect(sys(kernel, tid, NR.mincore, 0, -1, 0)).toBe(-ENOMEM);
+  });
 });

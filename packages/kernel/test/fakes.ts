@@ -3,7 +3,7 @@
  * and an i_mmap that is a plain list. Real backends are exercised in integration.test.ts.
  */
 import { BuddyAllocator } from "@mmsim/buddy-allocator";
-import { EINVAL, PAGE_SIZE, bug } from "@mmsim/mm-types";
+import { EINVAL, ENOSYS, PAGE_SIZE, bug } from "@mmsim/mm-types";
 import type { AccessFault, AddressSpacePort, ExecLayout, IMmapEntry, MmBackend, MmapRequest, MmViewPort } from "@mmsim/mm-types";
 import { Kernel } from "../src/index.js";
 import type { KernelOptions } from "../src/index.js";
@@ -73,6 +73,8 @@ export class FakeBackend implements MmBackend {
   madvise = (): number => 0;
   msync = (): number => 0;
   mlock = (): number => 0;
+  mincore = (): number => -ENOSYS;
+  setAnonName = (): number => -EINVAL;
   readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0 {
     if (addr === 0) return { signal: 11, code: 1, addr };
     const mem = this.memory.get(mmId)!;

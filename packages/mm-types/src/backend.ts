@@ -28,11 +28,22 @@ export interface MmapFile {
   /** The driver's mapping hooks; absent hooks behave as Linux's absent f_op members. */
   readonly ops: MmapFileOps;
   /**
+   * Whether page `pgoff` of the file is in its page cache (mincore of a page no pte maps); absent
+   * when the file can't tell, which counts as not cached. Linux: filemap_get_incore_folio() in mincore_page().
+   */
+  isPageCached?(pgoff: number): boolean;
+  /**
    * The inode's i_mmap: every VMA mapping the file, by pgoff range. Backends link each VMA of the
    * file when it is created and unlink it when it goes, and unlink/relink around any change of its
    * start, end or pgoff. Absent for files nobody needs to find mappings of. Linux: inode->i_mapping.
    */
   readonly mapping?: AddressSpacePort;
+}
+
+/** What mincore() found: a byte per page walked, then the walk's end (0 or -ENOMEM). */
+export interface MincoreResult {
+  readonly vec: Uint8Array;
+  readonly error: number;
 }
 
 /**
@@ -202,6 +213,21 @@ export interface MmBackend {
   msync(mmId: number, addr: number, len: number, flags: number): number;
   /** Linux: sys_mlock()/sys_munlock(); `lock` false is munlock. */
   mlock(mmId: number, addr: number, len: number, lock: boolean): number;
+  /**
+   * mincore(2) without the copy to user memory: the residency byte (0 or 1) of each page of
+   * [start, start + len) up to the first hole, and the error that ended the walk (0, or -ENOMEM at a
+   * hole); or -errno for arguments refused before any walk. The syscall layer copies `vec` out.
+   * Linux: sys_mincore() and do_mincore() (mm/mincore.c, built only with an MMU).
+   */
+  mincore(mmId: number, start: number, len: number): MincoreResult | number;
+  /**
+   * Names the anonymous memory of [start, start + len): `[anon:NAME]` in maps, `[anon_shmem:NAME]`
+   * for shared anonymous memory; a null name removes it. `readName` copies and checks the name from
+   * the caller (the string, null, or -errno); a backend that can name VMAs calls it first, one that
+   * can't answers -EINVAL without calling it. Returns 0 or -errno. Linux: prctl_set_vma() with
+   * madvise_set_anon_name() under CONFIG_ANON_VMA_NAME (which needs an MMU).
+   */
+  setAnonName(mmId: number, start: number, len: number, readName: () => string | null | number): number;
   /**
    * Reads user memory into `dst`, faulting pages in as the backend does. Returns 0 or the first fault
    * (never throws). Linux: copy_from_user() with handle_mm_fault().

@@ -423,6 +423,15 @@ export {
   S_IFDIR,
   S_IFCHR,
   S_IFIFO,
+  PR_SET_VMA,
+  PR_SET_VMA_ANON_NAME,
+  ANON_VMA_NAME_MAX_LEN,
+  RLIMIT_DATA,
+  RLIMIT_STACK,
+  RLIMIT_MEMLOCK,
+  RLIMIT_AS,
+  RLIM_NLIMITS,
+  RLIM_INFINITY,
 } from "./syscalls.js";
 export type {
   SyscallName,
@@ -459,6 +468,7 @@ export type {
   ExecLayout,
   ExecArea,
   AccessFault,
+  MincoreResult,
   MmBackend,
 } from "./backend.js";
 export { MMAP_AS_ANONYMOUS } from "./backend.js";

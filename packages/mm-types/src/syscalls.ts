@@ -31,6 +31,7 @@ export const NR = {
   exit: 60,
   wait4: 61,
   kill: 62,
+  getrlimit: 97,
   shmdt: 67,
   truncate: 76,
   ftruncate: 77,
@@ -38,11 +39,14 @@ export const NR = {
   munlock: 150,
   mlockall: 151,
   munlockall: 152,
+  prctl: 157,
+  setrlimit: 160,
   gettid: 186,
   futex: 202,
   exit_group: 231,
   openat: 257,
   dup3: 292,
+  prlimit64: 302,
   clone3: 435,
 } as const;
 
@@ -76,3 +80,19 @@ export const S_IFBLK = 0o060000;
 export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFIFO = 0o010000;
+
+/** prctl(2) option that acts on VMAs, and its sub-option naming anonymous memory. Linux: include/uapi/linux/prctl.h. */
+export const PR_SET_VMA = 0x53564d41;
+export const PR_SET_VMA_ANON_NAME = 0;
+/** Longest anonymous VMA name, counting the NUL. Linux: ANON_VMA_NAME_MAX_LEN (include/linux/mm_types.h). */
+export const ANON_VMA_NAME_MAX_LEN = 80;
+
+/** Resource limits (include/uapi/asm-generic/resource.h) mmsim applies; the others are kept and reported only. */
+export const RLIMIT_DATA = 2;
+export const RLIMIT_STACK = 3;
+export const RLIMIT_MEMLOCK = 8;
+export const RLIMIT_AS = 9;
+/** Number of resource limits. Linux: RLIM_NLIMITS. */
+export const RLIM_NLIMITS = 16;
+/** "No limit", ~0UL, as a number. Linux: RLIM_INFINITY. */
+export const RLIM_INFINITY = 2 ** 64 - 1;

@@ -1,5 +1,6 @@
 /** madvise(2) for the advice that changes VMAs or drops pages. Linux: do_madvise(), madvise_walk_vmas(), madvise_vma_behavior() in mm/madvise.c. */
 import {
+  EBADF,
   EINVAL,
   ENOMEM,
   MADV_COLD,
@@ -116,15 +117,12 @@ function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end:
   return r === -ENOMEM ? -EAGAIN : r;
 }
 
-/** madvise(2). Holes in the range make it -ENOMEM after the mapped parts are advised. Linux: do_madvise(). */
-export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: number, hooks: MadviseHooks): number {
-  if (!SUPPORTED.has(advice)) return -EINVAL;
-  if (!isPageAligned(start)) return -EINVAL;
-  const len = pageAlign(lenIn);
-  if (lenIn !== 0 && len === 0) return -EINVAL;
-  const end = start + len;
-  if (end < start) return -EINVAL;
-  if (end === start) return 0;
+/**
+ * Calls `visit` on each part of [start, end) that a VMA covers, in address order, and returns the
+ * first error it gives; else -ENOMEM when the range had holes, else 0. `visit` returns the VMA that
+ * covers its part afterwards (a merge or split may change it). Linux: madvise_walk_vmas().
+ */
+export function madviseWalkVmas(mm: MmStruct, start: number, end: number, visit: (vma: Vma, prev: Vma | null, start: number, end: number) => Vma | number): number {
   let vma = mm.tree.findVma(start);
   let prev: Vma | null = vma !== undefined && start > vma.vmStart ? vma : (mm.tree.findVmaPrev(start) ?? null);
   let unmappedError = 0;
@@ -137,7 +135,7 @@ export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: nu
       if (s >= end) break;
     }
     const tmp = Math.min(vma.vmEnd, end);
-    const r = adviseVma(mm, vma, prev, s, tmp, advice, hooks);
+    const r = visit(vma, prev, s, tmp);
     if (typeof r === "number") return r;
     prev = r;
     s = Math.max(tmp, prev.vmEnd);
@@ -145,4 +143,38 @@ export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: nu
     vma = mm.tree.findVma(prev.vmEnd);
   }
   return unmappedError;
+}
+
+/** madvise(2). Holes in the range make it -ENOMEM after the mapped parts are advised. Linux: do_madvise(). */
+export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: number, hooks: MadviseHooks): number {
+  if (!SUPPORTED.has(advice)) return -EINVAL;
+  if (!isPageAligned(start)) return -EINVAL;
+  const len = pageAlign(lenIn);
+  if (lenIn !== 0 && len === 0) return -EINVAL;
+  const end = start + len;
+  // unsigned long arithmetic: an end past 2^64 wraps below start
+  if (end >= 2 ** 64) return -EINVAL;
+  if (end === start) return 0;
+  return madviseWalkVmas(mm, start, end, (vma, prev, s, e) => adviseVma(mm, vma, prev, s, e, advice, hooks));
+}
+
+/**
+ * Names the anonymous memory of [start, start + lenIn), or removes the name (null): madvise's
+ * argument rules and walk, EBADF for a file mapping other than shared anonymous memory, and a
+ * split that hits vm.max_map_count reported as EAGAIN. Linux: madvise_set_anon_name() and
+ * madvise_vma_anon_name() (6.2+: shared anonymous memory may be named).
+ */
+export function doSetAnonName(mm: MmStruct, start: number, lenIn: number, name: string | null, isAnonShmem: (vma: Vma) => boolean): number {
+  if (!isPageAligned(start)) return -EINVAL;
+  const len = pageAlign(lenIn);
+  if (lenIn !== 0 && len === 0) return -EINVAL;
+  const end = start + len;
+  if (end >= 2 ** 64) return -EINVAL;
+  if (end === start) return 0;
+  return madviseWalkVmas(mm, start, end, (vma, prev, s, e) => {
+    if (vma.structFile !== null && !isAnonShmem(vma)) return -EBADF;
+    if (vma.anonName === name) return vma;
+    const r = vmaModifyFlags(mm, prev, vma, s, e, vma.vmFlags, name);
+    return r === -ENOMEM ? -EAGAIN : r;
+  });
 }

@@ -44,6 +44,7 @@ import type {
   MmBackend,
   MmCounters,
   MmapFile,
+  MincoreResult,
   MmapRequest,
   MmLayout,
   MmViewPort,
@@ -60,7 +61,8 @@ import { AnonVmaCache } from "@mmsim/anon-vma-rmap";
 import { doBrk } from "./brk.js";
 import { dupMmap } from "./fork.js";
 import { mmPopulate, populateVmaPageRange } from "./gup.js";
-import { doMadvise } from "./madvise.js";
+import { doMadvise, doSetAnonName } from "./madvise.js";
+import { doMincore } from "./mincore.js";
 import type { MadviseHooks } from "./madvise.js";
 import { changeProtection, madviseFreeRange, mlockPteRange, movePageTables, writebackFileRange, zapPteRange } from "./memory.js";
 import type { PageCtx } from "./memory.js";
@@ -333,6 +335,19 @@ export class MmuBackend implements MmBackend, PageCtx {
   /** Linux: do_madvise(). */
   madvise(mmId: number, addr: number, len: number, advice: number): number {
     return doMadvise(this.mm(mmId), addr, len, advice, this.hooks);
+  }
+
+  /** Linux: sys_mincore() / do_mincore(). */
+  mincore(mmId: number, start: number, len: number): MincoreResult | number {
+    return doMincore(this.mm(mmId), start, len);
+  }
+
+  /** Linux: madvise_set_anon_name(); shared anonymous memory is this backend's shmem files. */
+  setAnonName(mmId: number, start: number, len: number, readName: () => string | null | number): number {
+    const mm = this.mm(mmId);
+    const name = readName();
+    if (typeof name === "number") return name;
+    return doSetAnonName(mm, start, len, name, (vma) => vma.vmFile instanceof ShmemFile);
   }
 
   /** Linux: sys_msync(). */

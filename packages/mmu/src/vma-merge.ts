@@ -162,17 +162,26 @@ export function splitVma(mm: MmStruct, vma: Vma, addr: number, newBelow: boolean
 }
 
 /**
- * Changes [start, end) of `vma` to `newFlags`, merging with a neighbour when possible and
- * otherwise splitting off the parts outside the range. Returns the VMA that now covers the range
- * or -errno. Linux: vma_modify_flags() (6.12) / the merge-then-split of mprotect_fixup() (6.1).
+ * Changes [start, end) of `vma` to `newFlags` (and to the anonymous name `anonName`), merging with
+ * a neighbour when possible and otherwise splitting off the parts outside the range. Returns the
+ * VMA that now covers the range or -errno. Linux: vma_modify_flags() and vma_modify_flags_name()
+ * (6.12) / the merge-then-split of mprotect_fixup() and madvise_update_vma() (6.1).
  */
-export function vmaModifyFlags(mm: MmStruct, prev: Vma | null, vma: Vma, start: number, end: number, newFlags: number): Vma | number {
+export function vmaModifyFlags(
+  mm: MmStruct,
+  prev: Vma | null,
+  vma: Vma,
+  start: number,
+  end: number,
+  newFlags: number,
+  anonName: string | null = vma.anonName,
+): Vma | number {
   const pgoff = vma.vmPgoff + (start - vma.vmStart) / PAGE_SIZE;
-  const candidate = { vmFlags: newFlags, anonVma: vma.anonVma, anonVmaChainLength: vma.anonVmaChainLength, file: vma.structFile, pgoff, anonName: vma.anonName };
+  const candidate = { vmFlags: newFlags, anonVma: vma.anonVma, anonVmaChainLength: vma.anonVmaChainLength, file: vma.structFile, pgoff, anonName };
   const merged = vmaMerge(mm, prev, start, end, candidate, prev !== vma ? vma : undefined);
   if (merged !== null) return merged;
   const pieces = (start !== vma.vmStart ? 1 : 0) + (end !== vma.vmEnd ? 1 : 0);
-  if (pieces > 0 && vma.vmFile === null && mm.mapCount + pieces - 1 < mm.config.maxMapCount) return carveAnonVma(mm, vma, start, end, newFlags);
+  if (pieces > 0 && vma.vmFile === null && mm.mapCount + pieces - 1 < mm.config.maxMapCount) return carveAnonVma(mm, vma, start, end, newFlags, anonName);
   if (start !== vma.vmStart) {
     const r = splitVma(mm, vma, start, true);
     if (typeof r === "number") return r;
@@ -182,6 +191,7 @@ export function vmaModifyFlags(mm: MmStruct, prev: Vma | null, vma: Vma, start: 
     if (typeof r === "number") return r;
   }
   mm.setFlags(vma, newFlags);
+  vma.anonName = anonName;
   return vma;
 }
 
@@ -190,12 +200,13 @@ export function vmaModifyFlags(mm: MmStruct, prev: Vma | null, vma: Vma, start: 
  * lies outside the range on one side, and new VMAs take the range (with `newFlags`) and the other
  * side. Nothing can tell which VMA object is which, as no open hook runs. Returns the range's VMA.
  */
-function carveAnonVma(mm: MmStruct, vma: Vma, start: number, end: number, newFlags: number): Vma {
+function carveAnonVma(mm: MmStruct, vma: Vma, start: number, end: number, newFlags: number, anonName: string | null): Vma {
   const mid = vma.dup(mm.newVmaId());
   mid.vmStart = start;
   mid.vmEnd = end;
   mid.vmPgoff = vma.vmPgoff + (start - vma.vmStart) / PAGE_SIZE;
   mid.vmFlags = newFlags;
+  mid.anonName = anonName;
   const oldEnd = vma.vmEnd;
   let tail: Vma | null = null;
   if (start !== vma.vmStart && end !== oldEnd) {
@@ -204,6 +215,7 @@ function carveAnonVma(mm: MmStruct, vma: Vma, start: number, end: number, newFla
     tail.vmEnd = oldEnd;
     tail.vmPgoff = mid.vmPgoff + (end - start) / PAGE_SIZE;
     tail.vmFlags = vma.vmFlags;
+    tail.anonName = vma.anonName;
   }
   if (mm.cloneAnonVma(mid, vma) < 0 || (tail !== null && mm.cloneAnonVma(tail, vma) < 0)) bug(`VMA ${vma.id}: no memory for anon_vma chains`);
   if (start === vma.vmStart) mm.setRange(vma, end, oldEnd, vma.vmPgoff + (end - vma.vmStart) / PAGE_SIZE);

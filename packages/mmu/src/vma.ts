@@ -34,8 +34,8 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
   /** The mapped file (a shmem file for shared anonymous memory), or null. Linux: vm_file. */
   vmFile: MmapFile | null;
   /** Name of a special mapping ("[vdso]", "[vvar]", "[vsyscall]"), or null. Linux: vm_ops->name(). */
-  name: string | null;
-  /** prctl(PR_SET_VMA_ANON_NAME) name, or null. Linux: anon_name. */
+  readonly specialName: string | null;
+  /** prctl(PR_SET_VMA_ANON_NAME) name, or null. Linux: anon_name (struct anon_vma_name). */
   anonName: string | null = null;
   /** Where new anonymous pages of the VMA go (owned by @mmsim/anon-vma-rmap). Linux: anon_vma. */
   anonVma: AnonVma | null = null;
@@ -68,9 +68,18 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
     this.vmPgoff = vmPgoff;
     this.vmFlags = vmFlags;
     this.vmFile = vmFile;
-    this.name = name;
+    this.specialName = name;
     this.hasVmOps = vmFile !== null || name !== null;
     this.hasCloseOp = vmFile?.ops.close !== undefined;
+  }
+
+  /**
+   * VmaView: the special mapping's name, else the anonymous name as /proc prints it: `[anon:NAME]`,
+   * or `[anon_shmem:NAME]` for shared anonymous memory. Linux: get_vma_name() (6.2+ for anon_shmem).
+   */
+  get name(): string | null {
+    if (this.specialName !== null || this.anonName === null) return this.specialName;
+    return this.vmFile !== null ? `[anon_shmem:${this.anonName}]` : `[anon:${this.anonName}]`;
   }
 
   /** VmaView: the identity /proc prints for the mapped file. */
@@ -121,7 +130,7 @@ export class Vma implements VmaView, IMmapEntry, RmapVma {
    * caller links the copy's chain (MmStruct.cloneAnonVma, or anon_vma_fork). Linux: vm_area_dup().
    */
   dup(id: number): Vma {
-    const v = new Vma(id, this.vmStart, this.vmEnd, this.vmPgoff, this.vmFlags, this.vmFile, this.name);
+    const v = new Vma(id, this.vmStart, this.vmEnd, this.vmPgoff, this.vmFlags, this.vmFile, this.specialName);
     v.anonName = this.anonName;
     v.anonFile = this.anonFile;
     v.anonVma = this.anonVma;

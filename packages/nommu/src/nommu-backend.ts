@@ -220,6 +220,18 @@ export class NommuBackend implements MmBackend {
     return -ENOSYS;
   }
 
+  /** Linux 6.12 NOMMU builds no mm/mincore.c: -ENOSYS. */
+  mincore(mmId: number, _start: number, _len: number): number {
+    this.mm(mmId);
+    return -ENOSYS;
+  }
+
+  /** -EINVAL: CONFIG_ANON_VMA_NAME needs an MMU, and without it prctl_set_vma() refuses every option. */
+  setAnonName(mmId: number, _start: number, _len: number, _readName: () => string | null | number): number {
+    this.mm(mmId);
+    return -EINVAL;
+  }
+
   /** Reads physical memory: no protection, any address in RAM (Linux: copy_from_user() as memcpy). */
   readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0 {
     this.mm(mmId);

@@ -44,12 +44,13 @@ function rwx(vmFlags: number): string {
 /**
  * The name MMU Linux prints for a VMA, in the kernel's order: the file's path; a special mapping's
  * own name ("[vdso]", "[vvar]", "[vsyscall]"); "[heap]" when vm_start < brk and vm_end > start_brk;
- * "[stack]" when it holds start_stack; an "[anon:...]" name. Linux: get_vma_name(),
+ * "[stack]" when it holds start_stack; an "[anon:...]" name. A named shared anonymous mapping is
+ * "[anon_shmem:...]" instead of its file's path (6.2+). Linux: get_vma_name(),
  * vma_is_initial_heap(), vma_is_initial_stack().
  */
 export function vmaNameMmu(vma: VmaView, layout: MmLayout): string | null {
-  if (vma.file !== null) return vma.file.path;
   const special = vma.name;
+  if (vma.file !== null) return special !== null && special.startsWith("[anon_shmem:") ? special : vma.file.path;
   if (special !== null && special !== "[heap]" && special !== "[stack]" && !special.startsWith("[anon:")) return special;
   if (vma.vmStart < layout.brk && vma.vmEnd > layout.startBrk) return "[heap]";
   if (vma.vmStart <= layout.startStack && vma.vmEnd >= layout.startStack) return "[stack]";

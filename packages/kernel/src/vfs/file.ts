@@ -54,6 +54,7 @@ export class OpenFile {
       size: () => inode.size,
       read: (offset, dst) => this.io.read(inode, offset, dst),
       ops,
+      isPageCached: (pgoff) => inode.pageCache.has(pgoff),
       mapping: inode.mapping,
     };
     return this.mmapFile_;
