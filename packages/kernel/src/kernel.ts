@@ -49,6 +49,8 @@ import type { ExecLoader } from "./exec-loader.js";
 import { dispatchSyscall } from "./dispatch.js";
 import type { SyscallArg, SyscallHandler } from "./dispatch.js";
 import { procRead } from "./proc.js";
+import { initRlimits, sysGetrlimit, sysPrlimit64, sysSetrlimit } from "./rlimit.js";
+import type { RlimitHost } from "./rlimit.js";
 import type { ProcProvider } from "./proc.js";
 
 /** Returned by a syscall whose task now sleeps; its result arrives through `onWake`. */
@@ -128,6 +130,9 @@ export class Kernel {
     });
     this.vfs.mknod("/", { mode: S_IFDIR | 0o755, driver: directoryDriver, ino: 2 });
     this.vfs.mknod("/dev/zero", { mode: 0o020000 | 0o666, driver: devZeroDriver, devMajor: 0, devMinor: 5, ino: 4 });
+    // the backend applies the limits of the task in the syscall, as Linux's rlimit() reads current's
+    const init = initRlimits(this.pages.nrPages);
+    this.backend.bindRlimits?.((r, max) => (this.current_?.rlim ?? init).get(r, max));
   }
 
   // ---- tasks -----------------------------------------------------------------------------
@@ -193,7 +198,7 @@ export class Kernel {
       }
     }
     const files = new FdTable((f) => this.vfs.release(f));
-    const t = new Task(pid, pid, 0, mm, files, opts.cred ?? { uid: 0, gid: 0 }, opts.comm ?? "init");
+    const t = new Task(pid, pid, 0, mm, files, opts.cred ?? { uid: 0, gid: 0 }, opts.comm ?? "init", initRlimits(this.pages.nrPages));
     this.taskMap.set(pid, t);
     return t;
   }
@@ -282,7 +287,7 @@ export class Kernel {
         files.users++;
       } else files = parent.files.copy();
       const tgid = flags & CLONE_THREAD ? parent.tgid : pid;
-      const child = new Task(pid, tgid, parent.tgid, mm, files, parent.cred, parent.comm);
+      const child = new Task(pid, tgid, parent.tgid, mm, files, parent.cred, parent.comm, flags & CLONE_THREAD ? parent.rlim : parent.rlim.copy());
       if (flags & CLONE_CHILD_CLEARTID) child.clearChildTid = args.childTidAddr ?? 0;
       this.taskMap.set(pid, child);
       if (!(flags & CLONE_VFORK)) return pid;
@@ -494,6 +499,27 @@ export class Kernel {
     }
     return name;
   }
+
+  /** getrlimit(): limit `resource` of the caller's group, written to `rlim` (a user address). */
+  getrlimit(tid: number, resource: number, rlim: SyscallArg): SyscallResult {
+    return this.asTask(tid, (t) => sysGetrlimit(this.rlimitHost, t, resource, rlim));
+  }
+
+  /** setrlimit(): `rlim` is a user address of a struct rlimit, or the struct decoded ({ rlim_cur, rlim_max }). */
+  setrlimit(tid: number, resource: number, rlim: SyscallArg): SyscallResult {
+    return this.asTask(tid, (t) => sysSetrlimit(this.rlimitHost, t, resource, rlim));
+  }
+
+  /** prlimit64(): setrlimit and getrlimit at once, of any process (pid 0: the caller). */
+  prlimit64(tid: number, pid: number, resource: number, newRlim: SyscallArg, oldRlim: SyscallArg): SyscallResult {
+    return this.asTask(tid, (t) => sysPrlimit64(this.rlimitHost, t, pid, resource, newRlim, oldRlim));
+  }
+
+  private readonly rlimitHost: RlimitHost = {
+    readUser: (t, addr, dst) => accessOk(addr, dst.length) && this.backend.readUser(t.mm.mmId, toUlong(addr), dst) === 0,
+    writeUser: (t, addr, src) => accessOk(addr, src.length) && this.backend.writeUser(t.mm.mmId, toUlong(addr), src) === 0,
+    task: (pid) => this.task(pid),
+  };
 
   // ---- files -----------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
  * CLONE_VM share the mm, with CLONE_FILES the fd table. Linux: struct task_struct (include/linux/sched.h).
  */
 import type { FdTable } from "./fd-table.js";
+import type { Rlimits } from "./rlimit.js";
 
 /** Where a task is in its life. */
 export type TaskState = "runnable" | "blocked" | "zombie";
@@ -49,6 +50,8 @@ export class Task {
     readonly cred: TaskCred,
     /** The program's path, for reports. */
     public comm: string,
+    /** The thread group's resource limits (shared by its threads). Linux: signal->rlim. */
+    readonly rlim: Rlimits,
   ) {}
 
   /** Whether the task is alive (not yet reaped or exited). */

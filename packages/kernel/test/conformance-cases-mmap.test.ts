@@ -48,6 +48,8 @@ import {
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
+  RLIMIT_AS,
+  RLIM_INFINITY,
   S_IFCHR,
   S_IFDIR,
   S_IFIFO,
@@ -561,7 +563,22 @@ describe("conformance-cases §2.1 mmap: arguments and errnos", () => {
     expect(maps(w)).toEqual([]);
   });
 
-  it.skip("MMAP-29: mmap beyond RLIMIT_AS is ENOMEM — not modelled: there is no RLIMIT_AS (MmConfig has only the stack and memlock limits, and no setrlimit)", () => {});
+  it("MMAP-29: mmap beyond RLIMIT_AS is ENOMEM; with the limit 200 MiB higher it succeeds", () => {
+    const w = makeWorld();
+    const small = mmap(w, 0, 3 * P, PROT_READ, ANON_PRIVATE);
+    // VmSize (statm's first field) is what the maps span
+    const vmSize = maps(w).reduce((n, l) => {
+      const [start, end] = l.split(" ")[0]!.split("-").map((h) => parseInt(h, 16));
+      return n + end! - start!;
+    }, 0);
+    expect(vmSize).toBe(3 * P);
+    const MiB = KB * KB;
+    expect(sys(w, NR.setrlimit, RLIMIT_AS, { rlim_cur: vmSize + 20 * MiB, rlim_max: RLIM_INFINITY })).toBe(0);
+    expect(mmap(w, 0, 200 * MiB, PROT_NONE, ANON_PRIVATE)).toBe(-ENOMEM);
+    expect(sys(w, NR.setrlimit, RLIMIT_AS, { rlim_cur: vmSize + 220 * MiB, rlim_max: RLIM_INFINITY })).toBe(0);
+    expect(mmap(w, 0, 200 * MiB, PROT_NONE, ANON_PRIVATE)).toBeGreaterThan(0);
+    expect(munmap(w, small, 3 * P)).toBe(0);
+  });
 
   // host: offset (OFF_MAX - P) & ~(P-1) maps; maps prints offset 7fffffffffffe000
   it("MMAP-30: the second-to-last positive page offset maps", () => {

@@ -43,6 +43,8 @@ import {
   PROT_NONE,
   PROT_READ,
   PROT_WRITE,
+  RLIMIT_DATA,
+  RLIM_INFINITY,
   SEGV_ACCERR,
   SEGV_MAPERR,
   SHM_RDONLY,
@@ -1052,7 +1054,21 @@ describe("§6 brk", () => {
     expect(vmasNear(w, HEAP_START, 1)).toEqual(["[0,1) rw-p [heap]"]);
   });
 
-  it.skip("BRK-04: brk past RLIMIT_DATA = 0 is ENOMEM — not modelled: there is no setrlimit/prlimit64 syscall and the MMU backend has no RLIMIT_DATA (MmConfig carries only the stack and memlock limits), so check_brk_limits()' data limit can't be set", () => {});
+  it("BRK-04: with RLIMIT_DATA {0, INF} (through setrlimit, prlimit(0) and prlimit(gettid())) brk can't grow", () => {
+    for (const how of ["setrlimit", "prlimit0", "prlimitTid"] as const) {
+      const w = world();
+      const limit = { rlim_cur: 0, rlim_max: RLIM_INFINITY };
+      const r =
+        how === "setrlimit"
+          ? sys(w, NR.setrlimit, RLIMIT_DATA, limit)
+          : sys(w, NR.prlimit64, how === "prlimit0" ? 0 : TID, RLIMIT_DATA, limit, null);
+      expect(r, how).toBe(0);
+      const b0 = curBrk(w);
+      // the raw call returns the unchanged break (glibc's brk turns that into ENOMEM)
+      expect(sys(w, NR.brk, b0 + 8192), how).toBe(b0);
+      expect(curBrk(w)).toBe(b0);
+    }
+  });
 
   // RLIMIT_DATA is unlimited in the simulator (it has no data limit at all): the row's setting
   it("BRK-05: with RLIMIT_DATA unlimited, brk(sbrk(0) + 1) succeeds", () => {

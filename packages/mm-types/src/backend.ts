@@ -229,6 +229,12 @@ export interface MmBackend {
    */
   setAnonName(mmId: number, start: number, len: number, readName: () => string | null | number): number;
   /**
+   * Where the resource limits of the task making each call come from (RLIMIT_* → bytes, soft or hard
+   * with `max`; RLIM_INFINITY as 2^64): a syscall layer binds them once. A backend that applies no
+   * limit may leave this out. Linux: rlimit() and rlimit_max() reading current->signal->rlim.
+   */
+  bindRlimits?(source: (resource: number, max: boolean) => number): void;
+  /**
    * Reads user memory into `dst`, faulting pages in as the backend does. Returns 0 or the first fault
    * (never throws). Linux: copy_from_user() with handle_mm_fault().
    */

@@ -1,5 +1,5 @@
 /** The program break. Linux: sys_brk(), do_brk_flags(), check_brk_limits() in mm/mmap.c. */
-import { ENOMEM, MAP_FIXED, PAGE_SIZE, VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, pageAlign } from "@mmsim/mm-types";
+import { ENOMEM, MAP_FIXED, PAGE_SIZE, RLIMIT_DATA, RLIM_INFINITY, VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, pageAlign } from "@mmsim/mm-types";
 import { getUnmappedArea, vmStartGap } from "./get-unmapped-area.js";
 import { doAlignMunmap } from "./munmap.js";
 import type { UnmapHooks } from "./munmap.js";
@@ -12,6 +12,7 @@ export const VM_BRK_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_M
 
 /** Extends the brk VMA `prev` over [addr, addr+len), or creates one. Returns 0 or -ENOMEM. Linux: do_brk_flags(). */
 export function doBrkFlags(mm: MmStruct, prev: Vma | null, addr: number, len: number): number {
+  if (!mm.mayExpandVm(VM_BRK_FLAGS, len / PAGE_SIZE)) return -ENOMEM;
   if (mm.mapCount > mm.config.maxMapCount) return -ENOMEM;
   const pgoff = addr / PAGE_SIZE;
   if (prev !== null && prev.vmEnd === addr && canMergeAfter(prev, { vmFlags: VM_BRK_FLAGS, anonVma: null, anonVmaChainLength: 0, file: null, pgoff, anonName: null })) {
@@ -22,10 +23,16 @@ export function doBrkFlags(mm: MmStruct, prev: Vma | null, addr: number, len: nu
   return 0;
 }
 
-/** brk(2): returns the new break, or the old one when the request fails. Linux: sys_brk(). */
+/**
+ * brk(2): returns the new break, or the old one when the request fails. RLIMIT_DATA bounds the heap
+ * from start_brk (the ELF data segment, end_data - start_data, is not tracked: it counts as empty).
+ * Linux: sys_brk(), check_data_rlimit().
+ */
 export function doBrk(mm: MmStruct, brk: number, hooks: UnmapHooks): number {
   const origBrk = mm.brk;
   if (brk < mm.startBrk) return origBrk;
+  const dataLimit = mm.config.rlimit(RLIMIT_DATA);
+  if (dataLimit < RLIM_INFINITY && brk - mm.startBrk > dataLimit) return origBrk;
   const newBrk = pageAlign(brk);
   const oldBrk = pageAlign(mm.brk);
   if (oldBrk === newBrk) {

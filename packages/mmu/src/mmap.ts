@@ -100,6 +100,8 @@ export function mmapRegion(
   unmapFirst = true,
 ): number {
   const end = addr + len;
+  // RLIMIT_AS and RLIMIT_DATA, counting what a MAP_FIXED request would unmap as freed
+  if (!mm.mayExpandVm(vmFlags, len / PAGE_SIZE) && !mm.mayExpandVm(vmFlags, len / PAGE_SIZE - countVmaPagesRange(mm, addr, end))) return -ENOMEM;
   if (unmapFirst && doAlignMunmap(mm, addr, end, hooks) < 0) return -ENOMEM;
   if (isAccountableMapping(vmFlags)) vmFlags |= VM_ACCOUNT;
   if (file === null && vmFlags & VM_SHARED) {
@@ -118,6 +120,13 @@ export function mmapRegion(
     if (r < 0) return r;
   }
   return installVma(mm, file, addr, end, vmFlags, pgoff);
+}
+
+/** Pages of [addr, end) that VMAs map. Linux: count_vma_pages_range(). */
+function countVmaPagesRange(mm: MmStruct, addr: number, end: number): number {
+  let n = 0;
+  for (const v of mm.vmasIn(addr, end)) n += (Math.min(end, v.vmEnd) - Math.max(addr, v.vmStart)) / PAGE_SIZE;
+  return n;
 }
 
 /** Links a new VMA; `anonFile` is the file an anonymous one came from (/dev/zero). */

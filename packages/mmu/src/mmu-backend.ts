@@ -18,6 +18,9 @@ import {
   MAP_SHARED,
   NO_PAGE,
   PAGE_SIZE,
+  RLIMIT_MEMLOCK,
+  RLIMIT_STACK,
+  RLIM_INFINITY,
   STACK_GUARD_GAP,
   TASK_SIZE,
   VM_ACCOUNT,
@@ -136,6 +139,7 @@ export class MmuBackend implements MmBackend, PageCtx {
   /** VMA references per mapped file; the last one gone releases the file. Linux: f_count held by VMAs. */
   private readonly fileRefs = new Map<MmapFile, number>();
   private readonly shmemFiles = new Set<ShmemFile>();
+  private rlimitSource: ((resource: number, max: boolean) => number) | null = null;
   private readonly inodes = new InodeSequence();
   private nextMmId = 1;
   private nextShmemIno = 1;
@@ -159,6 +163,7 @@ export class MmuBackend implements MmBackend, PageCtx {
       stackRlimit: init.stackRlimit ?? 8 << 20,
       memlockRlimit: init.memlockRlimit ?? 8 << 20,
       capIpcLock: init.capIpcLock ?? true,
+      rlimit: init.rlimit ?? ((r, max) => this.rlimitOf(r, max === true)),
     };
     const zero = this.pages.allocPages(0);
     if (zero === NO_PAGE) bug("no memory for the zero page");
@@ -335,6 +340,21 @@ export class MmuBackend implements MmBackend, PageCtx {
   /** Linux: do_madvise(). */
   madvise(mmId: number, addr: number, len: number, advice: number): number {
     return doMadvise(this.mm(mmId), addr, len, advice, this.hooks);
+  }
+
+  /**
+   * Where the limits of the task making each call come from; until a syscall layer binds them, the
+   * options' stack and memlock limits and no others. Linux: current->signal->rlim.
+   */
+  bindRlimits(source: (resource: number, max: boolean) => number): void {
+    this.rlimitSource = source;
+  }
+
+  private rlimitOf(r: number, max: boolean): number {
+    if (this.rlimitSource !== null) return this.rlimitSource(r, max);
+    if (r === RLIMIT_STACK && !max) return this.config.stackRlimit;
+    if (r === RLIMIT_MEMLOCK) return this.config.memlockRlimit;
+    return RLIM_INFINITY;
   }
 
   /** Linux: sys_mincore() / do_mincore(). */

@@ -3,6 +3,7 @@ import {
   EACCES,
   EINVAL,
   ENOMEM,
+  PAGE_SIZE,
   PROT_EXEC,
   PROT_GROWSDOWN,
   PROT_GROWSUP,
@@ -58,6 +59,9 @@ export function mprotectFixup(
   const oldFlags = vma.vmFlags;
   if (newFlags === oldFlags) return vma;
   if (newFlags & VM_WRITE) {
+    // memory that turns into data counts against RLIMIT_DATA (and RLIMIT_AS)
+    const nrPages = (end - start) / PAGE_SIZE;
+    if (!mm.mayExpandVm(newFlags, nrPages) && mm.mayExpandVm(oldFlags, nrPages)) return -ENOMEM;
     if (!(oldFlags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) newFlags |= VM_ACCOUNT;
   } else if (oldFlags & VM_ACCOUNT && vma.isAnonymous() && vma.anonVma === null) {
     newFlags &= ~VM_ACCOUNT;

@@ -44,7 +44,7 @@ function remapType(oldLen: number, newLen: number): RemapType {
  * move or an expansion needs the old range inside the VMA and a VMA that may grow.
  * Linux: check_prep_vma() (6.17+; vma_to_resize() before).
  */
-function checkPrepVma(vma: Vma | undefined, addr: number, oldLen: number, newLen: number, flags: number): number {
+function checkPrepVma(mm: MmStruct, vma: Vma | undefined, addr: number, oldLen: number, newLen: number, flags: number): number {
   if (vma === undefined) return -EFAULT;
   const willMapNew = remapType(oldLen, newLen) === "expand" || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (!willMapNew) return 0;
@@ -54,6 +54,7 @@ function checkPrepVma(vma: Vma | undefined, addr: number, oldLen: number, newLen
   if (Math.min(oldLen, newLen) > vma.vmEnd - addr) return -EFAULT;
   if (newLen <= oldLen) return 0;
   if (vma.vmFlags & (VM_DONTEXPAND | VM_PFNMAP)) return -EFAULT;
+  if (!mm.mayExpandVm(vma.vmFlags, (newLen - oldLen) / PAGE_SIZE)) return -ENOMEM;
   return 0;
 }
 
@@ -156,7 +157,7 @@ function remapMove(mm: MmStruct, start: number, len: number, newAddr: number, fl
     const offset = seen ? vma.vmStart - lastEnd : 0;
     lastEnd = vma.vmEnd;
     if (!isMultiMoveAllowed(vma) && (seen || vma.vmEnd < end)) return -EFAULT;
-    let r = checkPrepVma(vma, addr, pieceLen, pieceLen, flags);
+    let r = checkPrepVma(mm, vma, addr, pieceLen, pieceLen, flags);
     if (r === 0) r = mremapTo(mm, addr, pieceLen, target + offset, pieceLen, flags, hooks);
     if (r < 0) return r;
     if (!seen) res = r;
@@ -223,7 +224,7 @@ export function doMremap(mm: MmStruct, addr: number, oldLen: number, newLen: num
   newLen = pageAlign(newLen);
   if (flags & MREMAP_FIXED && oldLen === newLen) return remapMove(mm, addr, oldLen, newAddr, flags, hooks);
   const vma = mm.lookup(addr);
-  const r = checkPrepVma(vma, addr, oldLen, newLen, flags);
+  const r = checkPrepVma(mm, vma, addr, oldLen, newLen, flags);
   if (r < 0) return r;
   const populate = (vma!.vmFlags & VM_LOCKED) !== 0 && newLen > oldLen;
   const res = flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) ? mremapTo(mm, addr, oldLen, newAddr, newLen, flags, hooks) : mremapAt(mm, vma!, addr, oldLen, newLen, flags, hooks);

@@ -2,7 +2,7 @@
  * The MMU VMA and its address space. Linux: struct vm_area_struct and struct mm_struct
  * (include/linux/mm_types.h) with the tree operations of mm/vma.h (vma_iter_store, vma_iter_clear).
  */
-import { PAGE_SIZE, bug } from "@mmsim/mm-types";
+import { PAGE_SIZE, RLIMIT_AS, RLIMIT_DATA, VM_EXEC, VM_GROWSDOWN, VM_SHARED, VM_WRITE, bug } from "@mmsim/mm-types";
 import type { FileIdentity, IMmapEntry, MmapFile, VmaCursor, VmaTree, VmaView } from "@mmsim/mm-types";
 import { AnonVmaCache } from "@mmsim/anon-vma-rmap";
 import type { AnonVma, AnonVmaChain, RmapVma } from "@mmsim/anon-vma-rmap";
@@ -156,10 +156,15 @@ export interface MmConfig {
   readonly stackGuardGap: number;
   /** The caller has CAP_SYS_RAWIO (root): MAP_FIXED below mmap_min_addr is allowed. Linux: cap_mmap_addr(). */
   readonly capSysRawio: boolean;
-  /** RLIMIT_STACK in bytes: how far a VM_GROWSDOWN stack may grow. Linux: acct_stack_growth(). */
+  /** RLIMIT_STACK in bytes when no task's limits are bound (see `rlimit`). */
   readonly stackRlimit: number;
-  /** RLIMIT_MEMLOCK in bytes. Linux: do_mlock(). */
+  /** RLIMIT_MEMLOCK in bytes when no task's limits are bound (see `rlimit`). */
   readonly memlockRlimit: number;
+  /**
+   * The calling task's soft limit of resource `r` (RLIMIT_*), in bytes, RLIM_INFINITY (2^64 - 1) for
+   * none; and its hard limit when `max`. Linux: rlimit() / rlimit_max() reading current->signal->rlim.
+   */
+  readonly rlimit: (r: number, max?: boolean) => number;
   /** The caller has CAP_IPC_LOCK (root): mlock ignores RLIMIT_MEMLOCK. */
   readonly capIpcLock: boolean;
 }
@@ -178,8 +183,14 @@ export class MmStruct {
   anonPages = 0;
   filePages = 0;
   shmemPages = 0;
-  /** Pages the VMAs span, kept as they are linked, unlinked and resized. Linux: mm->total_vm. */
+  /** Pages the VMAs span, kept as they are linked, unlinked, resized and reflagged. Linux: mm->total_vm. */
   totalVm = 0;
+  /** Of those, pages of writable private non-stack VMAs. Linux: mm->data_vm. */
+  dataVm = 0;
+  /** Pages of executable, not writable, non-stack VMAs. Linux: mm->exec_vm. */
+  execVm = 0;
+  /** Pages of VM_GROWSDOWN (VM_STACK) VMAs. Linux: mm->stack_vm. */
+  stackVm = 0;
   /** The backend that owns the pages, once it adopted the mm. */
   pager: MmPager | null = null;
   /** The machine's anon_vmas and anon_vma_chains (shared by every mm of a backend). */
@@ -206,6 +217,28 @@ export class MmStruct {
     return this.anon.anonVmaClone(dst, src);
   }
 
+  /** Counts `npages` more (or fewer) pages of VMAs with `flags`. Linux: vm_stat_account(). */
+  vmStatAccount(flags: number, npages: number): void {
+    this.totalVm += npages;
+    if ((flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) === VM_EXEC) this.execVm += npages;
+    else if (flags & VM_GROWSDOWN) this.stackVm += npages;
+    else if ((flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE) this.dataVm += npages;
+  }
+
+  /**
+   * May the mm grow by `npages` pages of VMAs with `flags`? Not past RLIMIT_AS in all, nor past
+   * RLIMIT_DATA in writable private memory, except that a data limit of 0 under a higher hard limit
+   * lets it (Valgrind's workaround; `ignore_rlimit_data` is off). Linux: may_expand_vm().
+   */
+  mayExpandVm(flags: number, npages: number): boolean {
+    const rlimit = this.config.rlimit;
+    if (this.totalVm + npages > Math.floor(rlimit(RLIMIT_AS) / PAGE_SIZE)) return false;
+    if ((flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE && this.dataVm + npages > Math.floor(rlimit(RLIMIT_DATA) / PAGE_SIZE)) {
+      return rlimit(RLIMIT_DATA) === 0 && this.dataVm + npages <= Math.floor(rlimit(RLIMIT_DATA, true) / PAGE_SIZE);
+    }
+    return true;
+  }
+
   /** A fresh VMA id for this mm. */
   newVmaId(): number {
     return this.nextVmaId++;
@@ -222,7 +255,7 @@ export class MmStruct {
    */
   link(vma: Vma): void {
     this.tree.insert(vma.vmStart, vma.vmEnd, vma.vmPgoff, vma.vmFlags, vma.id, vma);
-    this.totalVm += vma.pages();
+    this.vmStatAccount(vma.vmFlags, vma.pages());
     vma.mm = this;
     const file = vma.vmFile;
     if (file !== null) {
@@ -238,7 +271,7 @@ export class MmStruct {
    */
   unlink(vma: Vma, close?: () => void): void {
     this.tree.erase(vma.vmStart, vma.id);
-    this.totalVm -= vma.pages();
+    this.vmStatAccount(vma.vmFlags, -vma.pages());
     if (vma.anonVmaChain.length !== 0) this.anon.unlinkAnonVmas(vma);
     this.detachFile(vma, close);
   }
@@ -262,7 +295,7 @@ export class MmStruct {
       this.detachFile(v, () => close(v));
     }
     this.tree.clear();
-    this.totalVm = 0;
+    this.totalVm = this.dataVm = this.execVm = this.stackVm = 0;
   }
 
   /**
@@ -275,7 +308,7 @@ export class MmStruct {
     mapping?.vmaUnlink(vma);
     if (anon) this.anon.anonVmaIntervalTreePreUpdateVma(vma);
     this.tree.adjust(vma.id, start, end, pgoff);
-    this.totalVm += (end - start - (vma.vmEnd - vma.vmStart)) / PAGE_SIZE;
+    this.vmStatAccount(vma.vmFlags, (end - start - (vma.vmEnd - vma.vmStart)) / PAGE_SIZE);
     vma.vmStart = start;
     vma.vmEnd = end;
     vma.vmPgoff = pgoff;
@@ -294,6 +327,8 @@ export class MmStruct {
     const mapping = vma.vmFile?.mapping;
     mapping?.vmaUnlink(vma);
     this.tree.vmFlagsReset(vma.vmStart, vma.id, flags);
+    this.vmStatAccount(vma.vmFlags, -vma.pages());
+    this.vmStatAccount(flags, vma.pages());
     vma.vmFlags = flags;
     mapping?.vmaLink(vma);
   }
