@@ -50,6 +50,7 @@ import { dispatchSyscall } from "./dispatch.js";
 import type { SyscallArg, SyscallHandler } from "./dispatch.js";
 import { procRead } from "./proc.js";
 import { initRlimits, sysGetrlimit, sysPrlimit64, sysSetrlimit } from "./rlimit.js";
+import { procMemProvider } from "./proc-mem.js";
 import type { RlimitHost } from "./rlimit.js";
 import type { ProcProvider } from "./proc.js";
 
@@ -92,6 +93,9 @@ function toUlong(x: number): number {
   return x < 0 ? x + 2 ** 64 : x;
 }
 
+/** The largest lseek whence. Linux: SEEK_MAX (SEEK_HOLE). */
+const SEEK_MAX = 4;
+
 /** The user range [buf, buf + count) lies below TASK_SIZE. Linux: access_ok(). */
 function accessOk(buf: number, count: number): boolean {
   if (!Number.isInteger(buf) || !Number.isInteger(count)) return false;
@@ -131,6 +135,7 @@ export class Kernel {
     this.vfs.mknod("/", { mode: S_IFDIR | 0o755, driver: directoryDriver, ino: 2 });
     this.vfs.mknod("/dev/zero", { mode: 0o020000 | 0o666, driver: devZeroDriver, devMajor: 0, devMinor: 5, ino: 4 });
     // the backend applies the limits of the task in the syscall, as Linux's rlimit() reads current's
+    this.vfs.addProvider(procMemProvider(this));
     const init = initRlimits(this.pages.nrPages);
     this.backend.bindRlimits?.((r, max) => (this.current_?.rlim ?? init).get(r, max));
   }
@@ -539,13 +544,29 @@ export class Kernel {
     return this.asTask(tid, (t) => {
       const bad = checkOpenFlags(flags);
       if (bad < 0) return bad;
-      const abs = this.resolveAt(t, dirfd, path);
+      let abs = this.resolveAt(t, dirfd, path);
       if (typeof abs === "number") return abs;
+      // /proc/self is a symlink to the caller's process. Linux: proc_self_get_link()
+      if (abs === "/proc/self" || abs.startsWith("/proc/self/")) abs = `/proc/${t.tgid}${abs.slice("/proc/self".length)}`;
       const fd = t.files.lowestFree();
       if (fd < 0) return fd;
       const file = this.vfs.open(abs, flags, mode);
       if (typeof file === "number") return file;
       return t.files.install(file, flags);
+    });
+  }
+
+  /**
+   * lseek(): the file's llseek (generic over i_size unless its driver has its own), EINVAL for an
+   * unknown whence, EBADF for a closed or O_PATH fd. Linux: ksys_lseek() → vfs_llseek().
+   */
+  lseek(tid: number, fd: number, offset: number, whence: number): SyscallResult {
+    return this.asTask(tid, (t) => {
+      const file = t.files.get(fd);
+      if (file === null || file.isPath) return -EBADF;
+      if (!Number.isInteger(whence) || whence < 0 || whence > SEEK_MAX) return -EINVAL;
+      if (!Number.isInteger(offset)) return -EINVAL;
+      return this.vfs.llseek(file, offset, whence);
     });
   }
 

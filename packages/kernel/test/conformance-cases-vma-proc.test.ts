@@ -14,6 +14,7 @@ import {
   EBADF,
   EBUSY,
   EINVAL,
+  EIO,
   ENOMEM,
   IPC_CREAT,
   IPC_PRIVATE,
@@ -39,6 +40,10 @@ import {
   O_CREAT,
   O_RDONLY,
   O_RDWR,
+  SEEK_CUR,
+  SEEK_DATA,
+  SEEK_END,
+  SEEK_SET,
   PAGE_SIZE as P,
   PROT_EXEC,
   PROT_NONE,
@@ -799,13 +804,58 @@ describe("§8 /proc formatting and contents", () => {
 
   it.skip("PROC-12: /proc/self/status Key:\\tvalue, VmSize/VmRSS/VmData in kB — not modelled: Kernel.readProc has no status (ENOENT)", () => {});
 
-  it.skip("PROC-13: pread/pwrite/write of /proc/self/mem copy memory — not modelled: no /proc/<pid>/mem file (readProc serves maps and smaps only; /proc is not in the VFS)", () => {});
+  // PROC-13..16: the host (6.18) was asked the same calls; it agrees with each row.
+  it("PROC-13: pread, pwrite and lseek + write of /proc/self/mem copy memory", () => {
+    const { kernel, tid } = world();
+    const src = mmap(kernel, tid, 0, P, RW, ANON);
+    const dst = mmap(kernel, tid, 0, P, RW, ANON);
+    const hello = [...new TextEncoder().encode("hello world"), 0];
+    expect(kernel.backend.writeUser(mmOf(kernel, tid), src, new Uint8Array(hello))).toBe(0);
+    const fd = sys(kernel, tid, NR.open, "/proc/self/mem", O_RDWR, 0);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const out = mmap(kernel, tid, 0, P, RW, ANON);
+    expect(sys(kernel, tid, NR.pread64, fd, out, 12, src)).toBe(12);
+    expect([...(peek(kernel, tid, out, 12) as Uint8Array)]).toEqual(hello);
+    expect(sys(kernel, tid, NR.pwrite64, fd, src, 12, dst)).toBe(12);
+    expect([...(peek(kernel, tid, dst, 12) as Uint8Array)]).toEqual(hello);
+    fill(kernel, tid, out, 3, 0x61);
+    expect(sys(kernel, tid, NR.lseek, fd, dst + 100, SEEK_SET)).toBe(dst + 100);
+    expect(sys(kernel, tid, NR.write, fd, out, 3)).toBe(3);
+    expect(sys(kernel, tid, NR.lseek, fd, 0, SEEK_CUR)).toBe(dst + 103);
+    expectBytes(kernel, tid, dst + 100, 3, 0x61);
+  });
 
-  it.skip("PROC-14: pread of /proc/<pid>/mem at an unmapped address → EIO — not modelled: no /proc/<pid>/mem file", () => {});
+  it("PROC-14: pread of /proc/<pid>/mem at an unmapped address → EIO", () => {
+    const { kernel, tid } = world();
+    const child = fork(kernel, tid);
+    const a = mmap(kernel, child, 0, P, RW, ANON);
+    expect(sys(kernel, child, NR.munmap, a, P)).toBe(0);
+    const fd = sys(kernel, tid, NR.open, `/proc/${child}/mem`, O_RDONLY, 0);
+    const buf = mmap(kernel, tid, 0, P, RW, ANON);
+    expect(sys(kernel, tid, NR.pread64, fd, buf, 1, a)).toBe(-EIO);
+    // a read of nothing reaches nothing and is no error
+    expect(sys(kernel, tid, NR.pread64, fd, buf, 0, a)).toBe(0);
+  });
 
-  it.skip("PROC-15: pread of /proc/self/mem across the end of a mapping → 1 (partial) — not modelled: no /proc/<pid>/mem file", () => {});
+  it("PROC-15: pread of /proc/self/mem across the end of a mapping → 1 (partial)", () => {
+    const { kernel, tid } = world();
+    // the buffer first: mapped after the hole, it would fill it
+    const buf = mmap(kernel, tid, 0, P, RW, ANON);
+    const m = mmap(kernel, tid, 0, 2 * P, RW, ANON);
+    expect(sys(kernel, tid, NR.munmap, m + P, P)).toBe(0);
+    const fd = sys(kernel, tid, NR.open, "/proc/self/mem", O_RDONLY, 0);
+    expect(sys(kernel, tid, NR.pread64, fd, buf, P, m + P - 1)).toBe(1);
+  });
 
-  it.skip("PROC-16: lseek(/proc/self/mem, 0, SEEK_END) → EINVAL — not modelled: no /proc/<pid>/mem file and no lseek syscall", () => {});
+  it("PROC-16: lseek(/proc/self/mem, 0, SEEK_END) → EINVAL; SEEK_SET and SEEK_CUR with ± values work", () => {
+    const { kernel, tid } = world();
+    const fd = sys(kernel, tid, NR.open, "/proc/self/mem", O_RDONLY, 0);
+    expect(sys(kernel, tid, NR.lseek, fd, 0, SEEK_END)).toBe(-EINVAL);
+    expect(sys(kernel, tid, NR.lseek, fd, 0, SEEK_DATA)).toBe(-EINVAL);
+    expect(sys(kernel, tid, NR.lseek, fd, 100, SEEK_SET)).toBe(100);
+    expect(sys(kernel, tid, NR.lseek, fd, -1, SEEK_CUR)).toBe(99);
+    expect(sys(kernel, tid, NR.lseek, fd, 2, SEEK_CUR)).toBe(101);
+  });
 
   it("PROC-17: the [vsyscall] gate line is ffffffffff600000-ffffffffff601000 [r-]-xp", () => {
     // the host (6.18, vsyscall=xonly) prints --xp; the gate area comes with the exec layout here

@@ -75,6 +75,7 @@ export class FakeBackend implements MmBackend {
   mlock = (): number => 0;
   mincore = (): number => -ENOSYS;
   setAnonName = (): number => -EINVAL;
+  accessRemoteVm = (): number => 0;
   readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0 {
     if (addr === 0) return { signal: 11, code: 1, addr };
     const mem = this.memory.get(mmId)!;

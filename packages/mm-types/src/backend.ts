@@ -239,6 +239,13 @@ export interface MmBackend {
    * (never throws). Linux: copy_from_user() with handle_mm_fault().
    */
   readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0;
+  /**
+   * Another task's access to this address space, as a debugger or /proc/<pid>/mem makes it: reads
+   * into `buf` (or writes it, `write`) page by page with FOLL_FORCE (a private read-only page is
+   * copied to be written; a stack grows), stopping at the first page that can't be reached.
+   * Returns the bytes moved. Linux: access_remote_vm() (mm/memory.c; mm/nommu.c: within one VMA).
+   */
+  accessRemoteVm(mmId: number, addr: number, buf: Uint8Array, write: boolean): number;
   /** Writes `src` to user memory (copy-on-write, demand paging). Linux: copy_to_user(). */
   writeUser(mmId: number, addr: number, src: Uint8Array): AccessFault | 0;
   /** Read-only view of an address space for procfs. */

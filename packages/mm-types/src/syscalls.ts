@@ -14,6 +14,7 @@ export const NR = {
   munmap: 11,
   brk: 12,
   pread64: 17,
+  pwrite64: 18,
   mremap: 25,
   msync: 26,
   mincore: 27,
@@ -80,6 +81,13 @@ export const S_IFBLK = 0o060000;
 export const S_IFDIR = 0o040000;
 export const S_IFCHR = 0o020000;
 export const S_IFIFO = 0o010000;
+
+/** lseek(2) whence values (include/uapi/linux/fs.h). */
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
+export const SEEK_DATA = 3;
+export const SEEK_HOLE = 4;
 
 /** prctl(2) option that acts on VMAs, and its sub-option naming anonymous memory. Linux: include/uapi/linux/prctl.h. */
 export const PR_SET_VMA = 0x53564d41;

@@ -4,10 +4,10 @@
  * Linux: __get_user_pages(), check_vma_flags(), faultin_page(), populate_vma_page_range() and
  * __mm_populate() in mm/gup.c.
  */
-import { EFAULT, ENOMEM, PAGE_SIZE, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from "@mmsim/mm-types";
+import { EFAULT, ENOMEM, PAGE_SIZE, VM_IO, VM_LOCKONFAULT, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from "@mmsim/mm-types";
 import { VM_FAULT_OOM, handleMmFault, isCowMapping, isVmaAccessible } from "./memory.js";
 import type { PageCtx } from "./memory.js";
-import { PTE_PRESENT, PTE_SPECIAL, PTE_WRITE, PTRS_PER_PTE, vpnOf } from "./page-table.js";
+import { PTE_ANON, PTE_PRESENT, PTE_SPECIAL, PTE_WRITE, PTRS_PER_PTE, vpnOf } from "./page-table.js";
 import type { MmStruct, Vma } from "./vma.js";
 
 /** Fault for writing. Linux: FOLL_WRITE. */
@@ -30,6 +30,19 @@ function checkVmaFlags(vma: Vma, gupFlags: number): number {
 }
 
 /**
+ * May a pte be written through get_user_pages? When it is writable; or, with FOLL_FORCE, in a private
+ * VMA that may be written but isn't (a debugger's write to text), once the write fault has made the
+ * page an exclusive anonymous copy. Linux: can_follow_write_pte().
+ */
+function canFollowWritePte(ctx: PageCtx, vma: Vma, bits: number, pfn: number, gupFlags: number): boolean {
+  if (bits & PTE_WRITE) return true;
+  if (!(gupFlags & FOLL_FORCE)) return false;
+  const f = vma.vmFlags;
+  if (f & (VM_MAYSHARE | VM_SHARED) || !(f & VM_MAYWRITE) || f & VM_WRITE) return false;
+  return !(bits & PTE_SPECIAL) && (bits & PTE_ANON) !== 0 && ctx.pages.pageCount(pfn) === 1;
+}
+
+/**
  * The page mapped at `addr` in `vma` for this kind of access, faulting it in when needed (and
  * marking it accessed with FOLL_TOUCH). Returns
  * the pfn or -errno (-EFAULT for a fault that can't be resolved, -ENOMEM when out of memory).
@@ -43,7 +56,7 @@ export function gupPage(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, gupF
     const vpn = vpnOf(addr);
     const t = mm.pt.pteTable(vpn);
     const bits = t?.bits[vpn % PTRS_PER_PTE] ?? 0;
-    if (bits & PTE_PRESENT && (!write || bits & PTE_WRITE)) {
+    if (bits & PTE_PRESENT && (!write || canFollowWritePte(ctx, vma, bits, t!.pfn[vpn % PTRS_PER_PTE]!, gupFlags))) {
       const pfn = t!.pfn[vpn % PTRS_PER_PTE]!;
       if (gupFlags & FOLL_TOUCH && !(bits & PTE_SPECIAL)) ctx.meta.markPageAccessed(pfn);
       return pfn;

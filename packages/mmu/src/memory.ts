@@ -129,6 +129,14 @@ function decMmCounter(ctx: PageCtx, mm: MmStruct, pfn: number): void {
   else mm.filePages--;
 }
 
+/**
+ * PTE_USER unless the VMA is PROT_NONE, whose ptes (made only by get_user_pages with FOLL_FORCE: a
+ * debugger's access) stay out of the user's reach. Linux: vm_page_prot (PAGE_NONE → _PAGE_PROTNONE).
+ */
+function userBit(vma: Vma): number {
+  return isVmaAccessible(vma.vmFlags) ? PTE_USER : 0;
+}
+
 /** PTE_WRITE when the VMA allows writing. Linux: maybe_mkwrite(). */
 function maybeMkwrite(vma: Vma): number {
   return vma.vmFlags & VM_WRITE ? PTE_WRITE : 0;
@@ -138,7 +146,7 @@ function maybeMkwrite(vma: Vma): number {
 function setAnonPte(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, pfn: number): void {
   ctx.meta.addNewAnonRmap(pfn, vma.anonVma!.id, linearPageIndex(vma, addr), (vma.vmFlags & VM_LOCKED) !== 0);
   mm.anonPages++;
-  mm.pt.setPte(vpnOf(addr), pfn, PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_ANON | maybeMkwrite(vma));
+  mm.pt.setPte(vpnOf(addr), pfn, userBit(vma) | PTE_ACCESSED | PTE_DIRTY | PTE_ANON | maybeMkwrite(vma));
 }
 
 /**
@@ -148,7 +156,7 @@ function setAnonPte(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, pfn: num
 function setFilePte(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, pfn: number, bits: number, fresh: boolean): void {
   ctx.meta.addFileRmap(pfn, linearPageIndex(vma, addr), isShmemFile(vma.vmFile), fresh, (vma.vmFlags & VM_LOCKED) !== 0);
   incMmCounter(ctx, mm, pfn);
-  mm.pt.setPte(vpnOf(addr), pfn, PTE_USER | PTE_ACCESSED | bits);
+  mm.pt.setPte(vpnOf(addr), pfn, userBit(vma) | PTE_ACCESSED | bits);
 }
 
 /** The pte bits of a read-faulted file page: writable at once in a shared writable mapping without write notification. */
@@ -218,7 +226,7 @@ function faultFilePage(ctx: PageCtx, file: MmapFile, pgoff: number, shared: bool
 function doAnonymousPage(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, write: boolean): number {
   if (vma.vmFlags & VM_SHARED) return VM_FAULT_SIGBUS;
   if (!write) {
-    mm.pt.setPte(vpnOf(addr), ctx.zeroPfn, PTE_USER | PTE_ACCESSED | PTE_SPECIAL);
+    mm.pt.setPte(vpnOf(addr), ctx.zeroPfn, userBit(vma) | PTE_ACCESSED | PTE_SPECIAL);
     return 0;
   }
   if (anonVmaPrepare(mm, vma) < 0) return VM_FAULT_OOM;
@@ -235,7 +243,7 @@ function doAnonymousPage(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, wri
 function doReadFault(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number): number {
   const file = vma.vmFile;
   if (file === null) {
-    mm.pt.setPte(vpnOf(addr), ctx.zeroPfn, PTE_USER | PTE_ACCESSED | PTE_SPECIAL);
+    mm.pt.setPte(vpnOf(addr), ctx.zeroPfn, userBit(vma) | PTE_ACCESSED | PTE_SPECIAL);
     return 0;
   }
   const findPage = findPageOp(file);
@@ -303,7 +311,7 @@ function wpPageCopy(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number, t: PteTa
   ctx.meta.addNewAnonRmap(pfn, vma.anonVma!.id, linearPageIndex(vma, addr), (vma.vmFlags & VM_LOCKED) !== 0);
   mm.anonPages++;
   t.pfn[i] = pfn;
-  t.bits[i] = PTE_PRESENT | PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_ANON | maybeMkwrite(vma);
+  t.bits[i] = PTE_PRESENT | userBit(vma) | PTE_ACCESSED | PTE_DIRTY | PTE_ANON | maybeMkwrite(vma);
   return 0;
 }
 
@@ -344,7 +352,7 @@ export function handleMmFault(ctx: PageCtx, mm: MmStruct, vma: Vma, addr: number
     return doSharedFault(ctx, mm, vma, addr);
   }
   if (write && !(t.bits[i]! & PTE_WRITE)) return doWpPage(ctx, mm, vma, addr, t, i);
-  t.bits[i]! |= PTE_USER | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
+  t.bits[i]! |= userBit(vma) | PTE_ACCESSED | (write ? PTE_DIRTY : 0);
   return 0;
 }
 

@@ -66,6 +66,7 @@ import { dupMmap } from "./fork.js";
 import { mmPopulate, populateVmaPageRange } from "./gup.js";
 import { doMadvise, doSetAnonName } from "./madvise.js";
 import { doMincore } from "./mincore.js";
+import { accessRemoteVm } from "./access-remote.js";
 import type { MadviseHooks } from "./madvise.js";
 import { changeProtection, madviseFreeRange, mlockPteRange, movePageTables, writebackFileRange, zapPteRange } from "./memory.js";
 import type { PageCtx } from "./memory.js";
@@ -355,6 +356,11 @@ export class MmuBackend implements MmBackend, PageCtx {
     if (r === RLIMIT_STACK && !max) return this.config.stackRlimit;
     if (r === RLIMIT_MEMLOCK) return this.config.memlockRlimit;
     return RLIM_INFINITY;
+  }
+
+  /** Linux: access_remote_vm(). */
+  accessRemoteVm(mmId: number, addr: number, buf: Uint8Array, write: boolean): number {
+    return accessRemoteVm(this, this.mm(mmId), addr, buf, write);
   }
 
   /** Linux: sys_mincore() / do_mincore(). */

@@ -40,7 +40,7 @@ import { doMunmap, exitMmap } from "./munmap.js";
 import { NommuState } from "./nommu-state.js";
 import type { NommuConfig } from "./nommu-state.js";
 import { nommuShrinkInodeMappings } from "./shrink-inode.js";
-import { NommuFutexPort, readUser, writeUser } from "./user-access.js";
+import { NommuFutexPort, accessRemoteVm, readUser, writeUser } from "./user-access.js";
 import { validateNommu } from "./validate.js";
 import { NommuMm } from "./vma.js";
 
@@ -236,6 +236,11 @@ export class NommuBackend implements MmBackend {
   readUser(mmId: number, addr: number, dst: Uint8Array): AccessFault | 0 {
     this.mm(mmId);
     return readUser(this.st, addr, dst);
+  }
+
+  /** Within the VMA holding `addr`, if it may be read (VM_MAYREAD) or written (VM_MAYWRITE). Linux: __access_remote_vm() in mm/nommu.c. */
+  accessRemoteVm(mmId: number, addr: number, buf: Uint8Array, write: boolean): number {
+    return accessRemoteVm(this.st, this.mm(mmId), addr, buf, write);
   }
 
   /** Writes physical memory: no protection, any address in RAM (Linux: copy_to_user() as memcpy). */

@@ -6,7 +6,7 @@
  * NOMMU (include/asm-generic/uaccess.h, access_ok() always true), get_futex_key() in
  * kernel/futex/core.c (private key with a NULL mm), and the 2.6 get_futex_key() the seed describes.
  */
-import { EACCES, EFAULT, EINVAL, EPERM, PAGE_SIZE, SEGV_ACCERR, SIGSEGV, VM_IO, VM_READ } from "@mmsim/mm-types";
+import { EACCES, EFAULT, EINVAL, EPERM, PAGE_SIZE, SEGV_ACCERR, SIGSEGV, VM_IO, VM_MAYREAD, VM_MAYWRITE, VM_READ } from "@mmsim/mm-types";
 import type { AccessFault, FutexKey, FutexTargetPort } from "@mmsim/mm-types";
 import type { NommuState } from "./nommu-state.js";
 import type { NommuMm, Vma } from "./vma.js";
@@ -40,6 +40,21 @@ export function writeUser(st: NommuState, addr: number, src: Uint8Array): Access
 function vmaHolding(mm: NommuMm, addr: number): Vma | undefined {
   const vma = mm.tree.findVmaIntersection(addr, addr + 1);
   return vma !== undefined && vma.vmStart <= addr ? vma : undefined;
+}
+
+/**
+ * Another task's access to `mm`: only within the one VMA holding `addr` (clipped to its end), and
+ * only where VM_MAYREAD (reading) or VM_MAYWRITE (writing) allows. Returns the bytes moved.
+ * Linux: __access_remote_vm() in mm/nommu.c.
+ */
+export function accessRemoteVm(st: NommuState, mm: NommuMm, addr: number, buf: Uint8Array, write: boolean): number {
+  const vma = vmaHolding(mm, addr);
+  if (vma === undefined) return 0;
+  const len = Math.min(buf.length, vma.vmEnd - addr);
+  if (!(vma.vmFlags & (write ? VM_MAYWRITE : VM_MAYREAD)) || !st.inRam(addr, len)) return 0;
+  if (write) st.physMem.writeBytes(addr, buf.subarray(0, len));
+  else st.physMem.readBytes(addr, buf.subarray(0, len));
+  return len;
 }
 
 /**

@@ -33,6 +33,13 @@ export interface InodeDriver {
   open?(inode: Inode, file: OpenFile): number;
   /** The last reference to an open file went. Linux: f_op->release. */
   release?(inode: Inode, file: OpenFile): void;
+  /**
+   * lseek: the new position or -errno, the driver's own rules; absent: generic_file_llseek() over
+   * i_size. Linux: f_op->llseek.
+   */
+  llseek?(file: OpenFile, offset: number, whence: number): number;
+  /** The file has no size of its own (a /proc file): writes don't extend i_size. */
+  readonly sizeless?: boolean;
 }
 
 /** An inode: what a path names. Linux: struct inode. */

@@ -10,6 +10,7 @@ import {
   ENOENT,
   ENOMEM,
   ENOTDIR,
+  ENXIO,
   NO_PAGE,
   O_ACCMODE,
   O_CLOEXEC,
@@ -21,6 +22,11 @@ import {
   O_TRUNC,
   O_RDONLY,
   PAGE_SIZE,
+  SEEK_CUR,
+  SEEK_DATA,
+  SEEK_END,
+  SEEK_HOLE,
+  SEEK_SET,
   S_IFDIR,
   S_IFMT,
   S_IFREG,
@@ -28,6 +34,9 @@ import {
 } from "@mmsim/mm-types";
 import type { AddressSpacePort, PageAllocatorPort, PhysMemPort } from "@mmsim/mm-types";
 import { OpenFile } from "./file.js";
+
+/** The largest file offset. Linux: MAX_LFS_FILESIZE (LLONG_MAX on 64-bit). */
+const MAX_LFS_FILESIZE = 2 ** 63 - 1;
 import type { FileIo } from "./file.js";
 import { Inode } from "./inode.js";
 import type { InodeDriver } from "./inode.js";
@@ -76,6 +85,8 @@ export function normalizePath(path: string): string {
 /** The file namespace and the page cache. */
 export class Vfs implements FileIo {
   private readonly inodes = new Map<string, Inode>();
+  /** Makers of files that exist without being created (procfs's per-process files), by path. */
+  private readonly providers: Array<(path: string) => InodeSpec | null> = [];
   private nextIno = 1000;
   readonly pages: PageAllocatorPort;
   readonly physMem: PhysMemPort;
@@ -113,6 +124,55 @@ export class Vfs implements FileIo {
     return inode;
   }
 
+  /** Adds a maker of files that exist without being created: asked for a missing path before ENOENT. */
+  addProvider(provider: (path: string) => InodeSpec | null): void {
+    this.providers.push(provider);
+  }
+
+  private provide(path: string): InodeSpec | null {
+    for (const p of this.providers) {
+      const spec = p(path);
+      if (spec !== null) return spec;
+    }
+    return null;
+  }
+
+  /**
+   * lseek of an open file: the driver's llseek, else SEEK_SET/CUR/END/DATA/HOLE over i_size, a
+   * negative or too large result being EINVAL and DATA/HOLE at or past the end ENXIO.
+   * Linux: vfs_llseek() → f_op->llseek or generic_file_llseek() → vfs_setpos().
+   */
+  llseek(file: OpenFile, offset: number, whence: number): number {
+    if (file.inode.driver.llseek !== undefined) return file.inode.driver.llseek(file, offset, whence);
+    const size = file.inode.size;
+    let pos: number;
+    switch (whence) {
+      case SEEK_SET:
+        pos = offset;
+        break;
+      case SEEK_CUR:
+        if (offset === 0) return file.pos;
+        pos = file.pos + offset;
+        break;
+      case SEEK_END:
+        pos = size + offset;
+        break;
+      case SEEK_DATA:
+        if (offset < 0 || offset >= size) return -ENXIO;
+        pos = offset;
+        break;
+      case SEEK_HOLE:
+        if (offset < 0 || offset >= size) return -ENXIO;
+        pos = size;
+        break;
+      default:
+        return -EINVAL;
+    }
+    if (pos < 0 || pos > MAX_LFS_FILESIZE) return -EINVAL;
+    file.pos = pos;
+    return pos;
+  }
+
   /** Every inode, by path. */
   entries(): IterableIterator<[string, Inode]> {
     return this.inodes.entries();
@@ -141,7 +201,7 @@ export class Vfs implements FileIo {
         if (walk < 0) return walk;
         spec = { mode: S_IFREG | (mode & 0o7777), driver: this.opts.defaultDriver };
         created = true;
-      } else spec = this.opts.onMissing?.(normalizePath(path), flags) ?? null;
+      } else spec = this.provide(normalizePath(path)) ?? this.opts.onMissing?.(normalizePath(path), flags) ?? null;
       if (spec === null) return -ENOENT;
       const made = this.mknod(path, spec);
       if (typeof made === "number") return made;
@@ -234,7 +294,7 @@ export class Vfs implements FileIo {
       const to = Math.min(offset + n, (idx + 1) * PAGE_SIZE);
       this.physMem.writeBytes(pfn * PAGE_SIZE + (from - idx * PAGE_SIZE), src.subarray(from - offset, to - offset));
     }
-    if (offset + n > inode.size) inode.size = offset + n;
+    if (!inode.driver.sizeless && offset + n > inode.size) inode.size = offset + n;
     return n;
   }
 
