@@ -45,12 +45,14 @@ import {
   PAGE_SIZE as P,
   PROT_READ,
   PROT_WRITE,
+  RLIMIT_MEMLOCK,
   SEGV_ACCERR,
   SHMMIN,
   SHM_DEST,
   SHM_EXEC,
   SHM_INFO,
   SHM_LOCK,
+  SHM_LOCKED,
   SHM_RDONLY,
   SHM_REMAP,
   SHM_RND,
@@ -697,7 +699,17 @@ describe("§1.4 shmctl", () => {
     expect(sysvipcRows(w).map((r) => r[1])).toEqual([id]);
   });
 
-  it.skip("SHMCTL-20: SHM_LOCK by an owner without CAP_IPC_LOCK and with RLIMIT_MEMLOCK 0 is EPERM — not modelled: RLIMIT_MEMLOCK can't be set through the syscall layer (no setrlimit/prlimit64 syscall; installSysvShm's caller carries no rlimitMemlock, so every task has MLOCK_LIMIT)", () => {});
+  it("SHMCTL-20: SHM_LOCK by an owner without CAP_IPC_LOCK and with RLIMIT_MEMLOCK 0 is EPERM", () => {
+    const w = world();
+    const nobody = newProcess(w.kernel, NOBODY_PID, NOBODY);
+    const id = shmget(w, K, SHM_SIZE, IPC_CREAT | SHM_RW, nobody);
+    expect(sysAs(w, nobody, NR.setrlimit, RLIMIT_MEMLOCK, { rlim_cur: 0, rlim_max: 0 })).toBe(0);
+    expect(sysAs(w, nobody, NR.shmctl, id, SHM_LOCK, null)).toBe(-EPERM);
+    expect(stat(w, id).shmPerm.mode & SHM_LOCKED).toBe(0);
+    // the same owner under the default 8 MiB limit may lock it
+    const other = newProcess(w.kernel, NOBODY_PID + 1, NOBODY);
+    expect(sysAs(w, other, NR.shmctl, id, SHM_LOCK, null)).toBe(0);
+  });
 
   it("SHMCTL-21: IPC_SET with mode SHM_RW|0066 gives 0666 and a later ctime", () => {
     const w = world();

@@ -3,17 +3,18 @@
  * kernel's backend, the caller's credentials and pid, /proc/sysvipc/shm, and exit_shm at exit.
  * Linux: the shm syscalls of ipc/shm.c and exit_shm() in do_exit().
  */
-import { NR } from "@mmsim/mm-types";
+import { NR, RLIMIT_MEMLOCK } from "@mmsim/mm-types";
 import { ShmNamespace } from "@mmsim/sysv-shm";
 import type { ShmCaller, ShmctlOut, ShmidDs, ShmOptions } from "@mmsim/sysv-shm";
 import type { Kernel } from "../kernel.js";
 import type { Task } from "../task.js";
 import type { SyscallArg } from "../dispatch.js";
 
-/** The IPC identity of a task; root has the IPC capabilities. */
+/** The IPC identity of a task: root has the IPC capabilities; SHM_LOCK counts against its RLIMIT_MEMLOCK. */
 function callerOf(t: Task): ShmCaller {
   const root = t.cred.uid === 0;
-  return { pid: t.tgid, mmId: t.mm.mmId, uid: t.cred.uid, gid: t.cred.gid, capIpcOwner: root, capIpcLock: root, capSysAdmin: root };
+  const rlimitMemlock = t.rlim.get(RLIMIT_MEMLOCK);
+  return { pid: t.tgid, mmId: t.mm.mmId, uid: t.cred.uid, gid: t.cred.gid, capIpcOwner: root, capIpcLock: root, capSysAdmin: root, rlimitMemlock };
 }
 
 /** What shmctl(IPC_SET) reads from its buffer: a ShmidDs, or its perm fields alone ({ uid, gid, mode }). */
