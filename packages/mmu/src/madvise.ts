@@ -118,6 +118,19 @@ function adviseVma(mm: MmStruct, vma: Vma, prev: Vma | null, start: number, end:
 }
 
 /**
+ * The page-aligned end of [start, start + lenIn), or -EINVAL for an unaligned start, a length that
+ * rounds up past 2^64 to 0, or an end past 2^64 (unsigned long arithmetic would wrap it below start).
+ * Linux: the range checks of do_madvise() and madvise_set_anon_name().
+ */
+function madviseEnd(start: number, lenIn: number): number {
+  if (!isPageAligned(start)) return -EINVAL;
+  const len = pageAlign(lenIn);
+  if (lenIn !== 0 && len === 0) return -EINVAL;
+  const end = start + len;
+  return end >= 2 ** 64 ? -EINVAL : end;
+}
+
+/**
  * Calls `visit` on each part of [start, end) that a VMA covers, in address order, and returns the
  * first error it gives; else -ENOMEM when the range had holes, else 0. `visit` returns the VMA that
  * covers its part afterwards (a merge or split may change it). Linux: madvise_walk_vmas().
@@ -148,12 +161,8 @@ export function madviseWalkVmas(mm: MmStruct, start: number, end: number, visit:
 /** madvise(2). Holes in the range make it -ENOMEM after the mapped parts are advised. Linux: do_madvise(). */
 export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: number, hooks: MadviseHooks): number {
   if (!SUPPORTED.has(advice)) return -EINVAL;
-  if (!isPageAligned(start)) return -EINVAL;
-  const len = pageAlign(lenIn);
-  if (lenIn !== 0 && len === 0) return -EINVAL;
-  const end = start + len;
-  // unsigned long arithmetic: an end past 2^64 wraps below start
-  if (end >= 2 ** 64) return -EINVAL;
+  const end = madviseEnd(start, lenIn);
+  if (end < 0) return end;
   if (end === start) return 0;
   return madviseWalkVmas(mm, start, end, (vma, prev, s, e) => adviseVma(mm, vma, prev, s, e, advice, hooks));
 }
@@ -165,11 +174,8 @@ export function doMadvise(mm: MmStruct, start: number, lenIn: number, advice: nu
  * madvise_vma_anon_name() (6.2+: shared anonymous memory may be named).
  */
 export function doSetAnonName(mm: MmStruct, start: number, lenIn: number, name: string | null, isAnonShmem: (vma: Vma) => boolean): number {
-  if (!isPageAligned(start)) return -EINVAL;
-  const len = pageAlign(lenIn);
-  if (lenIn !== 0 && len === 0) return -EINVAL;
-  const end = start + len;
-  if (end >= 2 ** 64) return -EINVAL;
+  const end = madviseEnd(start, lenIn);
+  if (end < 0) return end;
   if (end === start) return 0;
   return madviseWalkVmas(mm, start, end, (vma, prev, s, e) => {
     if (vma.structFile !== null && !isAnonShmem(vma)) return -EBADF;
