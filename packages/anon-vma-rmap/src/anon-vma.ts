@@ -80,6 +80,84 @@ export class AnonVmaChain {
   ) {}
 }
 
+/** Ids per leaf of an AnonVmaTable (the low bits of an id index the leaf). */
+const LEAF_SHIFT = 8;
+const LEAF_SLOTS = 1 << LEAF_SHIFT;
+const LEAF_MASK = LEAF_SLOTS - 1;
+
+/**
+ * The live anon_vmas by id, as a two-level table: the id's high bits pick a leaf of 256 slots, its
+ * low bits the slot. Ids are handed out in increasing order and never reused, so a leaf fills in
+ * order and is dropped once every anon_vma in it is freed and allocation has moved past it. Adding,
+ * removing and finding an anon_vma is two array loads (no hashing), and iteration runs in id order,
+ * the order they were allocated in. Linux has no such table: a page's mapping is the anon_vma's
+ * address; here it is an id, and this table turns it back into the object.
+ */
+class AnonVmaTable {
+  /** Leaves by id >> LEAF_SHIFT; undefined once emptied and passed. */
+  private readonly leaves: ((AnonVma | undefined)[] | undefined)[] = [];
+  /** Live anon_vmas in each leaf. */
+  private readonly leafLive: number[] = [];
+  /** The leaf new ids go to. */
+  private current = -1;
+  /** Live anon_vmas in the table. */
+  size = 0;
+
+  /** The anon_vma registered under `id` (a non-negative integer below 2^30), or undefined. */
+  get(id: number): AnonVma | undefined {
+    const leaf = this.leaves[id >>> LEAF_SHIFT];
+    return leaf === undefined ? undefined : leaf[id & LEAF_MASK];
+  }
+
+  /** Registers a new anon_vma; its id must be above every id added before. */
+  add(anonVma: AnonVma): void {
+    const k = anonVma.id >>> LEAF_SHIFT;
+    if (k !== this.current) this.openLeaf(k);
+    this.leaves[k]![anonVma.id & LEAF_MASK] = anonVma;
+    this.leafLive[k] = this.leafLive[k]! + 1;
+    this.size++;
+  }
+
+  /** Unregisters a live anon_vma. */
+  remove(anonVma: AnonVma): void {
+    const k = anonVma.id >>> LEAF_SHIFT;
+    const leaf = this.leaves[k];
+    if (leaf === undefined || leaf[anonVma.id & LEAF_MASK] !== anonVma) bug(`anon_vma table: anon_vma ${anonVma.id} is not registered`);
+    leaf[anonVma.id & LEAF_MASK] = undefined;
+    this.size--;
+    const live = this.leafLive[k]! - 1;
+    this.leafLive[k] = live;
+    if (live === 0 && k !== this.current) this.leaves[k] = undefined;
+  }
+
+  /** Every registered anon_vma, in id order. */
+  *values(): Generator<AnonVma, void, undefined> {
+    const leaves = this.leaves;
+    for (let k = 0; k < leaves.length; k++) {
+      const leaf = leaves[k];
+      if (leaf === undefined) continue;
+      for (let i = 0; i < LEAF_SLOTS; i++) {
+        const anonVma = leaf[i];
+        if (anonVma !== undefined) yield anonVma;
+      }
+    }
+  }
+
+  /** Starts leaf k (allocation moved on), dropping the previous current leaf if it is empty. */
+  private openLeaf(k: number): void {
+    if (k < this.current) bug(`anon_vma table: id of leaf ${k} below the current leaf ${this.current}`);
+    const prev = this.current;
+    if (prev >= 0 && this.leafLive[prev] === 0) this.leaves[prev] = undefined;
+    while (this.leaves.length < k) {
+      this.leaves.push(undefined);
+      this.leafLive.push(0);
+    }
+    this.leaves.push(new Array<AnonVma | undefined>(LEAF_SLOTS).fill(undefined));
+    this.leafLive.push(0);
+    this.current = k;
+  }
+}
+
 /** Options of an AnonVmaCache. */
 export interface AnonVmaCacheOptions {
   /** Failure injection: allocations for which this returns true fail with -ENOMEM. */
@@ -93,7 +171,9 @@ export interface AnonVmaCacheOptions {
 export class AnonVmaCache {
   /** Node storage shared by every anon_vma's interval tree. */
   readonly pool = new IntervalNodePool<AnonVmaChain>(64);
-  private readonly live = new Map<number, AnonVma>();
+  private readonly live = new AnonVmaTable();
+  /** Scratch for unlinkAnonVmas: the anon_vmas a VMA's unlinking left empty (null past the used part). */
+  private readonly emptied: (AnonVma | null)[] = [];
   private nextId = 1;
   private chains = 0;
   private readonly shouldFailSlab: SlabFailHook | undefined;
@@ -114,7 +194,7 @@ export class AnonVmaCache {
 
   /** The live anon_vma with this id, or undefined. */
   lookup(id: number): AnonVma | undefined {
-    return this.live.get(id);
+    return id >>> 0 === id && id < this.nextId ? this.live.get(id) : undefined;
   }
 
   /** Every live anon_vma. */
@@ -140,7 +220,7 @@ export class AnonVmaCache {
       this.checkLive(anonVma, "anonVmaPrepare (mergeable neighbour)");
     }
     vma.anonVma = anonVma;
-    this.anonVmaChainLink(vma, anonVma);
+    this.anonVmaChainLink(vma, anonVma, vmaStartPgoff(vma), vmaLastPgoff(vma));
     anonVma.numActiveVmas++;
     return 0;
   }
@@ -153,19 +233,7 @@ export class AnonVmaCache {
    * Linux: anon_vma_clone() in mm/rmap.c.
    */
   anonVmaClone(dst: RmapVma, src: RmapVma): number {
-    if (dst.anonVmaChain.length !== 0) bug(`anonVmaClone: destination VMA ${hex(dst.vmStart)} already has chains`);
-    for (let i = 0; i < src.anonVmaChain.length; i++) {
-      const anonVma = src.anonVmaChain[i]!.anonVma;
-      if (this.chainAllocFails()) {
-        dst.anonVma = null;
-        this.unlinkAnonVmas(dst);
-        return -ENOMEM;
-      }
-      this.anonVmaChainLink(dst, anonVma);
-      if (dst.anonVma === null && src.anonVma !== null && isReusableOnFork(anonVma)) dst.anonVma = anonVma;
-    }
-    if (dst.anonVma !== null) dst.anonVma.numActiveVmas++;
-    return 0;
+    return this.cloneInto(dst, src, vmaStartPgoff(dst), vmaLastPgoff(dst));
   }
 
   /**
@@ -179,7 +247,9 @@ export class AnonVmaCache {
     const parentAnonVma = pvma.anonVma;
     if (parentAnonVma === null) return 0;
     vma.anonVma = null;
-    const err = this.anonVmaClone(vma, pvma);
+    const first = vmaStartPgoff(vma);
+    const last = vmaLastPgoff(vma);
+    const err = this.cloneInto(vma, pvma, first, last);
     if (err !== 0) return err;
     if (vma.anonVma !== null) return 0;
     const anonVma = this.anonVmaAlloc();
@@ -198,7 +268,7 @@ export class AnonVmaCache {
     anonVma.parent = parentAnonVma;
     anonVma.root.refcount++;
     vma.anonVma = anonVma;
-    this.anonVmaChainLink(vma, anonVma);
+    this.anonVmaChainLink(vma, anonVma, first, last);
     parentAnonVma.numChildren++;
     return 0;
   }
@@ -210,16 +280,18 @@ export class AnonVmaCache {
    */
   unlinkAnonVmas(vma: RmapVma): void {
     const chain = vma.anonVmaChain;
-    // Newest first; the chains of anon_vmas left empty are parked at the top of the array, newest highest.
-    let top = chain.length;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const avc = chain[i]!;
+    // Newest first (popping the list); the anon_vmas left empty wait in `emptied`, newest first.
+    const emptied = this.emptied;
+    let nEmptied = 0;
+    while (chain.length !== 0) {
+      const avc = chain.pop()!;
       const anonVma = avc.anonVma;
-      anonVma.rbRoot.removeNode(avc.rb);
+      const tree = anonVma.rbRoot;
+      tree.removeNode(avc.rb);
       avc.rb = NIL;
-      if (anonVma.rbRoot.isEmpty()) {
+      if (tree.isEmpty()) {
         anonVma.parent.numChildren--;
-        chain[--top] = avc;
+        emptied[nEmptied++] = anonVma;
       } else {
         this.chains--;
       }
@@ -228,15 +300,15 @@ export class AnonVmaCache {
       vma.anonVma.numActiveVmas--;
       vma.anonVma = null;
     }
-    for (let i = chain.length - 1; i >= top; i--) {
-      const anonVma = chain[i]!.anonVma;
+    for (let i = 0; i < nEmptied; i++) {
+      const anonVma = emptied[i]!;
+      emptied[i] = null;
       if (anonVma.numChildren !== 0 || anonVma.numActiveVmas !== 0) {
         bug(`unlinkAnonVmas: empty anon_vma ${anonVma.id} still has ${anonVma.numChildren} children, ${anonVma.numActiveVmas} active VMAs`);
       }
       this.putAnonVmaRef(anonVma);
       this.chains--;
     }
-    chain.length = 0;
   }
 
   /**
@@ -262,9 +334,11 @@ export class AnonVmaCache {
 
   /** Puts `vma` back in its anon_vmas' trees with its new range. Linux: anon_vma_interval_tree_post_update_vma(). */
   anonVmaIntervalTreePostUpdateVma(vma: RmapVma): void {
+    const first = vmaStartPgoff(vma);
+    const last = vmaLastPgoff(vma);
     for (const avc of vma.anonVmaChain) {
       if (avc.rb !== NIL) bug(`post_update: VMA ${hex(vma.vmStart)} was not taken out first`);
-      avc.rb = avc.anonVma.rbRoot.insert(avc, vmaStartPgoff(vma), vmaLastPgoff(vma));
+      avc.rb = avc.anonVma.rbRoot.insert(avc, first, last);
     }
   }
 
@@ -338,7 +412,7 @@ export class AnonVmaCache {
     const linked = new Set<AnonVma>();
     for (const avc of vma.anonVmaChain) {
       if (avc.vma !== vma) bug(`anon_vma: ${where} lists a chain of another VMA`);
-      if (!this.live.has(avc.anonVma.id) || this.live.get(avc.anonVma.id) !== avc.anonVma) bug(`anon_vma: ${where} links freed anon_vma ${avc.anonVma.id}`);
+      if (this.live.get(avc.anonVma.id) !== avc.anonVma) bug(`anon_vma: ${where} links freed anon_vma ${avc.anonVma.id}`);
       if (!avc.anonVma.rbRoot.ownsNode(avc.rb) || avc.anonVma.rbRoot.entryAt(avc.rb) !== avc) bug(`anon_vma: ${where} lists a chain missing from anon_vma ${avc.anonVma.id}'s tree`);
       if (linked.has(avc.anonVma)) bug(`anon_vma: ${where} is linked twice to anon_vma ${avc.anonVma.id}`);
       if (avc.anonVma.root !== own.root) bug(`anon_vma: ${where} links anon_vmas of two families`);
@@ -372,7 +446,7 @@ export class AnonVmaCache {
     const id = this.nextId++;
     if (id >= 2 ** 30) bug("anon_vma: ids exhausted");
     const anonVma = new AnonVma(id, this.pool);
-    this.live.set(id, anonVma);
+    this.live.add(anonVma);
     return anonVma;
   }
 
@@ -381,13 +455,38 @@ export class AnonVmaCache {
     return this.shouldFailSlab?.("anon_vma_chain") ?? false;
   }
 
-  /** Links a new chain between `vma` and `anonVma`. Linux: anon_vma_chain_link(). */
-  private anonVmaChainLink(vma: RmapVma, anonVma: AnonVma): void {
+  /**
+   * anonVmaClone with dst's pgoff range [first, last] computed once by the caller.
+   * Linux: anon_vma_clone() in mm/rmap.c.
+   */
+  private cloneInto(dst: RmapVma, src: RmapVma, first: number, last: number): number {
+    if (dst.anonVmaChain.length !== 0) bug(`anonVmaClone: destination VMA ${hex(dst.vmStart)} already has chains`);
+    const chain = src.anonVmaChain;
+    const reuse = src.anonVma !== null;
+    for (let i = 0; i < chain.length; i++) {
+      const anonVma = chain[i]!.anonVma;
+      if (this.chainAllocFails()) {
+        dst.anonVma = null;
+        this.unlinkAnonVmas(dst);
+        return -ENOMEM;
+      }
+      this.anonVmaChainLink(dst, anonVma, first, last);
+      if (reuse && dst.anonVma === null && isReusableOnFork(anonVma)) dst.anonVma = anonVma;
+    }
+    if (dst.anonVma !== null) dst.anonVma.numActiveVmas++;
+    return 0;
+  }
+
+  /**
+   * Links a new chain between `vma` and `anonVma`; [first, last] is the VMA's pgoff range.
+   * Linux: anon_vma_chain_link().
+   */
+  private anonVmaChainLink(vma: RmapVma, anonVma: AnonVma, first: number, last: number): void {
     this.checkLive(anonVma, "anon_vma_chain_link");
     const avc = new AnonVmaChain(vma, anonVma);
     this.chains++;
     vma.anonVmaChain.push(avc);
-    avc.rb = anonVma.rbRoot.insert(avc, vmaStartPgoff(vma), vmaLastPgoff(vma));
+    avc.rb = anonVma.rbRoot.insert(avc, first, last);
   }
 
   /** Linux: put_anon_vma() → __put_anon_vma(): freeing a non-root drops its reference on the root. */
@@ -402,7 +501,7 @@ export class AnonVmaCache {
   private anonVmaFree(anonVma: AnonVma): void {
     if (!anonVma.rbRoot.isEmpty()) bug(`anon_vma ${anonVma.id}: freed with VMAs still linked`);
     anonVma.freed = true;
-    this.live.delete(anonVma.id);
+    this.live.remove(anonVma);
   }
 
   private checkLive(anonVma: AnonVma, what: string): void {

@@ -17,38 +17,46 @@ export const NIL = 0;
 const BLACK = 0;
 const RED = 1;
 
-/** Words per node in IntervalNodePool.d, and the word offset of each field. */
-const NODE_WORDS = 8;
+/** Words per node in IntervalNodePool.link (int32) and IntervalNodePool.key (float64). */
+const STRIDE = 4;
+/** Word offsets in link: the three links and the colour. */
 const LEFT = 0;
 const RIGHT = 1;
 const PARENT = 2;
 const COLOR = 3;
-const START = 4;
-const LAST = 5;
-const SUBTREE_LAST = 6;
-const OWNER = 7;
+/** Word offsets in key: the interval, the augmented subtree maximum, the owning tree. */
+const START = 0;
+const LAST = 1;
+const SUBTREE_LAST = 2;
+const OWNER = 3;
 
 /**
- * Storage for the nodes of many interval trees: each node is one 64-byte record of eight
- * float64 words (links, colour, the interval, the augmented subtree maximum, the owning tree) in
- * one typed array grown by doubling, so that a descent touches one cache line per node.
+ * Storage for the nodes of many interval trees, in two typed arrays grown by doubling: per node
+ * four int32 words (left, right, parent, colour; a free node keeps the next free one in parent)
+ * and four float64 words (the interval, the augmented subtree maximum, the owning tree, 0 when
+ * free). Links are int32 so that walking them is integer arithmetic; page offsets need float64.
  * Linux: the rb_node + rb_subtree_last embedded in vm_area_struct.shared and in anon_vma_chain,
  * here pooled instead of embedded.
  */
 export class IntervalNodePool<T> {
-  /** @internal The node records: node n's field F is d[n * NODE_WORDS + F]. Node 0 is the sentinel. */
-  d: Float64Array;
+  /** @internal Node links: node n's field F is link[n * 4 + F] (LEFT, RIGHT, PARENT, COLOR). Node 0 is the sentinel. */
+  link: Int32Array;
+  /** @internal Node keys: node n's field F is key[n * 4 + F] (START, LAST, SUBTREE_LAST, OWNER). */
+  key: Float64Array;
   /** @internal The entry stored at each node. */
   entries: (T | undefined)[];
   private freeHead = NIL;
   private used = 0;
+  private slots: number;
   private nextTreeId = 1;
 
   constructor(capacity = 16) {
     const n = Math.max(2, capacity + 1);
-    this.d = new Float64Array(n * NODE_WORDS);
+    this.link = new Int32Array(n * STRIDE);
+    this.key = new Float64Array(n * STRIDE);
     this.entries = new Array<T | undefined>(n).fill(undefined);
-    this.d[SUBTREE_LAST] = -Infinity;
+    this.slots = n;
+    this.key[SUBTREE_LAST] = -Infinity;
     this.chainFree(1, n);
   }
 
@@ -59,7 +67,7 @@ export class IntervalNodePool<T> {
 
   /** Slots allocated (in use or free), excluding the sentinel. */
   get capacity(): number {
-    return this.d.length / NODE_WORDS - 1;
+    return this.slots - 1;
   }
 
   /** @internal A fresh tree id. */
@@ -67,21 +75,22 @@ export class IntervalNodePool<T> {
     return this.nextTreeId++;
   }
 
-  /** @internal Takes a node off the free list, growing the array when it is empty. */
+  /** @internal Takes a node off the free list, growing the arrays when it is empty. */
   alloc(treeId: number, entry: T, first: number, last: number): number {
     if (this.freeHead === NIL) this.grow();
     const n = this.freeHead;
-    const d = this.d;
-    const b = n * NODE_WORDS;
-    this.freeHead = d[b + PARENT]!;
-    d[b + LEFT] = NIL;
-    d[b + RIGHT] = NIL;
-    d[b + PARENT] = NIL;
-    d[b + COLOR] = RED;
-    d[b + START] = first;
-    d[b + LAST] = last;
-    d[b + SUBTREE_LAST] = last;
-    d[b + OWNER] = treeId;
+    const link = this.link;
+    const key = this.key;
+    const b = n * STRIDE;
+    this.freeHead = link[b + PARENT]!;
+    link[b + LEFT] = NIL;
+    link[b + RIGHT] = NIL;
+    link[b + PARENT] = NIL;
+    link[b + COLOR] = RED;
+    key[b + START] = first;
+    key[b + LAST] = last;
+    key[b + SUBTREE_LAST] = last;
+    key[b + OWNER] = treeId;
     this.entries[n] = entry;
     this.used++;
     return n;
@@ -89,23 +98,23 @@ export class IntervalNodePool<T> {
 
   /** @internal Returns a node to the free list. */
   release(n: number): void {
-    const b = n * NODE_WORDS;
-    this.d[b + OWNER] = 0;
-    this.d[b + PARENT] = this.freeHead;
+    const b = n * STRIDE;
+    this.key[b + OWNER] = 0;
+    this.link[b + PARENT] = this.freeHead;
     this.entries[n] = undefined;
     this.freeHead = n;
     this.used--;
   }
 
-  /** @internal The tree id owning node n (0 when free or out of range). */
+  /** @internal The tree id owning node n (0 when free or not a node). */
   ownerOf(n: number): number {
-    return n > 0 && n <= this.capacity ? this.d[n * NODE_WORDS + OWNER]! : 0;
+    return n > 0 && n < this.slots && (n | 0) === n ? this.key[n * STRIDE + OWNER]! : 0;
   }
 
   /** Checks the free list: every free node is on it once, and the counts add up. */
   assertValid(): void {
     let free = 0;
-    for (let n = this.freeHead; n !== NIL; n = this.d[n * NODE_WORDS + PARENT]!) {
+    for (let n = this.freeHead; n !== NIL; n = this.link[n * STRIDE + PARENT]!) {
       if (this.ownerOf(n) !== 0) bug(`interval pool: node ${n} is on the free list but owned by tree ${this.ownerOf(n)}`);
       if (++free > this.capacity) bug("interval pool: the free list loops");
     }
@@ -115,18 +124,23 @@ export class IntervalNodePool<T> {
   }
 
   private grow(): void {
-    const old = this.d.length / NODE_WORDS;
+    const old = this.slots;
     const n = old * 2;
-    const d = new Float64Array(n * NODE_WORDS);
-    d.set(this.d);
-    this.d = d;
+    if (n * STRIDE > 2 ** 31 - 1) bug("interval pool: too many nodes");
+    const link = new Int32Array(n * STRIDE);
+    link.set(this.link);
+    this.link = link;
+    const key = new Float64Array(n * STRIDE);
+    key.set(this.key);
+    this.key = key;
     for (let i = old; i < n; i++) this.entries.push(undefined);
+    this.slots = n;
     this.chainFree(old, n);
   }
 
   private chainFree(from: number, to: number): void {
     for (let i = to - 1; i >= from; i--) {
-      this.d[i * NODE_WORDS + PARENT] = this.freeHead;
+      this.link[i * STRIDE + PARENT] = this.freeHead;
       this.freeHead = i;
     }
   }
@@ -189,13 +203,16 @@ export class IntervalTree<T> {
     this.checkAbsent(entry);
     const p = this.pool;
     const n = p.alloc(this.id, entry, first, last);
+    const link = p.link;
+    const key = p.key;
     let parent = NIL;
     let goLeft = false;
     for (let x = this.root; x !== NIL; ) {
       parent = x;
-      if (p.d[x * NODE_WORDS + SUBTREE_LAST]! < last) p.d[x * NODE_WORDS + SUBTREE_LAST] = last;
-      goLeft = first < p.d[x * NODE_WORDS + START]!;
-      x = goLeft ? p.d[x * NODE_WORDS + LEFT]! : p.d[x * NODE_WORDS + RIGHT]!;
+      const b = x * STRIDE;
+      if (key[b + SUBTREE_LAST]! < last) key[b + SUBTREE_LAST] = last;
+      goLeft = first < key[b + START]!;
+      x = link[b + (goLeft ? LEFT : RIGHT)]!;
     }
     this.linkAndFix(n, parent, goLeft);
     return n;
@@ -209,18 +226,20 @@ export class IntervalTree<T> {
   insertAfter(entry: T, first: number, last: number, prev: number): number {
     const p = this.pool;
     this.checkNode(prev, "insertAfter");
-    if (p.d[prev * NODE_WORDS + START] !== first) bug(`interval tree: insertAfter with first ${first} != ${p.d[prev * NODE_WORDS + START]} of the previous node`);
+    if (p.key[prev * STRIDE + START] !== first) bug(`interval tree: insertAfter with first ${first} != ${p.key[prev * STRIDE + START]} of the previous node`);
     this.checkRange(first, last);
     this.checkAbsent(entry);
     const n = p.alloc(this.id, entry, first, last);
+    const link = p.link;
+    const key = p.key;
     let parent = prev;
     let goLeft = false;
-    if (p.d[prev * NODE_WORDS + RIGHT] !== NIL) {
-      parent = p.d[prev * NODE_WORDS + RIGHT]!;
-      while (p.d[parent * NODE_WORDS + LEFT] !== NIL) parent = p.d[parent * NODE_WORDS + LEFT]!;
+    if (link[prev * STRIDE + RIGHT] !== NIL) {
+      parent = link[prev * STRIDE + RIGHT]!;
+      while (link[parent * STRIDE + LEFT] !== NIL) parent = link[parent * STRIDE + LEFT]!;
       goLeft = true;
     }
-    for (let x = parent; x !== NIL; x = p.d[x * NODE_WORDS + PARENT]!) if (p.d[x * NODE_WORDS + SUBTREE_LAST]! < last) p.d[x * NODE_WORDS + SUBTREE_LAST] = last;
+    for (let x = parent; x !== NIL; x = link[x * STRIDE + PARENT]!) if (key[x * STRIDE + SUBTREE_LAST]! < last) key[x * STRIDE + SUBTREE_LAST] = last;
     this.linkAndFix(n, parent, goLeft);
     return n;
   }
@@ -237,7 +256,7 @@ export class IntervalTree<T> {
   /** Removes the node `n` (a handle from insert). Linux: interval_tree_remove(). */
   removeNode(n: number): void {
     this.checkNode(n, "removeNode");
-    this.byEntry?.delete(this.pool.entries[n]!);
+    if (this.byEntry !== null) this.byEntry.delete(this.pool.entries[n]!);
     this.erase(n);
     this.pool.release(n);
     this.count--;
@@ -268,12 +287,12 @@ export class IntervalTree<T> {
 
   /** The `first` node `n` was inserted with. */
   firstAt(n: number): number {
-    return this.pool.d[n * NODE_WORDS + START]!;
+    return this.pool.key[n * STRIDE + START]!;
   }
 
   /** The `last` node `n` was inserted with. */
   lastAt(n: number): number {
-    return this.pool.d[n * NODE_WORDS + LAST]!;
+    return this.pool.key[n * STRIDE + LAST]!;
   }
 
   /**
@@ -281,27 +300,27 @@ export class IntervalTree<T> {
    * matches in O(log n + k) without allocating. Linux: interval_tree_iter_first().
    */
   iterFirst(first: number, last: number): number {
-    const p = this.pool;
-    if (this.root === NIL || p.d[this.root * NODE_WORDS + SUBTREE_LAST]! < first) return NIL;
+    if (this.root === NIL || this.pool.key[this.root * STRIDE + SUBTREE_LAST]! < first) return NIL;
     return this.subtreeSearch(this.root, first, last);
   }
 
   /** The next node after `n` whose range meets [first, last], or NIL. Linux: interval_tree_iter_next(). */
   iterNext(n: number, first: number, last: number): number {
-    const p = this.pool;
+    const link = this.pool.link;
+    const key = this.pool.key;
     let node = n;
-    let r = p.d[node * NODE_WORDS + RIGHT]!;
+    let r = link[node * STRIDE + RIGHT]!;
     for (;;) {
-      if (r !== NIL && first <= p.d[r * NODE_WORDS + SUBTREE_LAST]!) return this.subtreeSearch(r, first, last);
+      if (r !== NIL && first <= key[r * STRIDE + SUBTREE_LAST]!) return this.subtreeSearch(r, first, last);
       let from: number;
       do {
         from = node;
-        node = p.d[node * NODE_WORDS + PARENT]!;
+        node = link[node * STRIDE + PARENT]!;
         if (node === NIL) return NIL;
-        r = p.d[node * NODE_WORDS + RIGHT]!;
+        r = link[node * STRIDE + RIGHT]!;
       } while (r === from);
-      if (last < p.d[node * NODE_WORDS + START]!) return NIL;
-      if (first <= p.d[node * NODE_WORDS + LAST]!) return node;
+      if (last < key[node * STRIDE + START]!) return NIL;
+      if (first <= key[node * STRIDE + LAST]!) return node;
     }
   }
 
@@ -336,16 +355,16 @@ export class IntervalTree<T> {
    * CONFIG_DEBUG_VM_RB's anon_vma_interval_tree_verify().
    */
   assertValid(): void {
-    const p = this.pool;
-    if (this.root !== NIL && p.d[this.root * NODE_WORDS + COLOR] !== BLACK) bug("interval tree: red root");
-    if (this.root !== NIL && p.d[this.root * NODE_WORDS + PARENT] !== NIL) bug("interval tree: root has a parent");
+    const link = this.pool.link;
+    if (this.root !== NIL && link[this.root * STRIDE + COLOR] !== BLACK) bug("interval tree: red root");
+    if (this.root !== NIL && link[this.root * STRIDE + PARENT] !== NIL) bug("interval tree: root has a parent");
     const seen = { nodes: 0, prevStart: -Infinity };
     this.checkSubtree(this.root, seen);
     if (seen.nodes !== this.count) bug(`interval tree: ${seen.nodes} nodes reachable, size says ${this.count}`);
     if (this.byEntry !== null) {
       if (this.byEntry.size !== this.count) bug(`interval tree: identity map has ${this.byEntry.size} entries, tree ${this.count}`);
       for (const [e, n] of this.byEntry) {
-        if (!this.ownsNode(n) || p.entries[n] !== e) bug(`interval tree: identity map points at the wrong node ${n}`);
+        if (!this.ownsNode(n) || this.pool.entries[n] !== e) bug(`interval tree: identity map points at the wrong node ${n}`);
       }
     }
   }
@@ -353,51 +372,55 @@ export class IntervalTree<T> {
   /** Returns the black height of the subtree; checks order, colours, parents and maxima below `n`. */
   private checkSubtree(n: number, seen: { nodes: number; prevStart: number }): number {
     if (n === NIL) return 1;
-    const p = this.pool;
-    if (p.d[n * NODE_WORDS + OWNER] !== this.id) bug(`interval tree: node ${n} belongs to tree ${p.d[n * NODE_WORDS + OWNER]}, not ${this.id}`);
+    const link = this.pool.link;
+    const key = this.pool.key;
+    const b = n * STRIDE;
+    if (key[b + OWNER] !== this.id) bug(`interval tree: node ${n} belongs to tree ${key[b + OWNER]}, not ${this.id}`);
     if (++seen.nodes > this.count) bug("interval tree: more nodes reachable than inserted (a cycle?)");
-    const l = p.d[n * NODE_WORDS + LEFT]!;
-    const r = p.d[n * NODE_WORDS + RIGHT]!;
-    if (l !== NIL && p.d[l * NODE_WORDS + PARENT] !== n) bug(`interval tree: node ${l} does not point back to its parent ${n}`);
-    if (r !== NIL && p.d[r * NODE_WORDS + PARENT] !== n) bug(`interval tree: node ${r} does not point back to its parent ${n}`);
-    if (p.d[n * NODE_WORDS + COLOR] === RED && (p.d[l * NODE_WORDS + COLOR] === RED || p.d[r * NODE_WORDS + COLOR] === RED)) bug(`interval tree: red node ${n} has a red child`);
+    const l = link[b + LEFT]!;
+    const r = link[b + RIGHT]!;
+    if (l !== NIL && link[l * STRIDE + PARENT] !== n) bug(`interval tree: node ${l} does not point back to its parent ${n}`);
+    if (r !== NIL && link[r * STRIDE + PARENT] !== n) bug(`interval tree: node ${r} does not point back to its parent ${n}`);
+    if (link[b + COLOR] === RED && (link[l * STRIDE + COLOR] === RED || link[r * STRIDE + COLOR] === RED)) bug(`interval tree: red node ${n} has a red child`);
     const hl = this.checkSubtree(l, seen);
-    if (p.d[n * NODE_WORDS + START]! < seen.prevStart) bug(`interval tree: start ${p.d[n * NODE_WORDS + START]} after ${seen.prevStart}: out of order`);
-    seen.prevStart = p.d[n * NODE_WORDS + START]!;
+    if (key[b + START]! < seen.prevStart) bug(`interval tree: start ${key[b + START]} after ${seen.prevStart}: out of order`);
+    seen.prevStart = key[b + START]!;
     const hr = this.checkSubtree(r, seen);
     if (hl !== hr) bug(`interval tree: black heights ${hl} and ${hr} differ under node ${n}`);
-    const want = Math.max(p.d[n * NODE_WORDS + LAST]!, p.d[l * NODE_WORDS + SUBTREE_LAST]!, p.d[r * NODE_WORDS + SUBTREE_LAST]!);
-    if (p.d[n * NODE_WORDS + SUBTREE_LAST] !== want) bug(`interval tree: node ${n} has subtree last ${p.d[n * NODE_WORDS + SUBTREE_LAST]}, recount ${want}`);
-    return hl + (p.d[n * NODE_WORDS + COLOR] === BLACK ? 1 : 0);
+    const want = Math.max(key[b + LAST]!, key[l * STRIDE + SUBTREE_LAST]!, key[r * STRIDE + SUBTREE_LAST]!);
+    if (key[b + SUBTREE_LAST] !== want) bug(`interval tree: node ${n} has subtree last ${key[b + SUBTREE_LAST]}, recount ${want}`);
+    return hl + (link[b + COLOR] === BLACK ? 1 : 0);
   }
 
   private subtreeSearch(start: number, first: number, last: number): number {
-    const p = this.pool;
+    const link = this.pool.link;
+    const key = this.pool.key;
     let node = start;
     for (;;) {
-      const l = p.d[node * NODE_WORDS + LEFT]!;
-      if (l !== NIL && first <= p.d[l * NODE_WORDS + SUBTREE_LAST]!) {
+      const l = link[node * STRIDE + LEFT]!;
+      if (l !== NIL && first <= key[l * STRIDE + SUBTREE_LAST]!) {
         node = l;
         continue;
       }
-      if (p.d[node * NODE_WORDS + START]! > last) return NIL;
-      if (first <= p.d[node * NODE_WORDS + LAST]!) return node;
-      const r = p.d[node * NODE_WORDS + RIGHT]!;
-      if (r === NIL || p.d[r * NODE_WORDS + SUBTREE_LAST]! < first) return NIL;
+      if (key[node * STRIDE + START]! > last) return NIL;
+      if (first <= key[node * STRIDE + LAST]!) return node;
+      const r = link[node * STRIDE + RIGHT]!;
+      if (r === NIL || key[r * STRIDE + SUBTREE_LAST]! < first) return NIL;
       node = r;
     }
   }
 
   private linkAndFix(n: number, parent: number, goLeft: boolean): void {
     const p = this.pool;
-    p.d[n * NODE_WORDS + PARENT] = parent;
+    const link = p.link;
+    link[n * STRIDE + PARENT] = parent;
     if (parent === NIL) this.root = n;
-    else if (goLeft) p.d[parent * NODE_WORDS + LEFT] = n;
-    else p.d[parent * NODE_WORDS + RIGHT] = n;
-    this.byEntry?.set(p.entries[n]!, n);
+    else link[parent * STRIDE + (goLeft ? LEFT : RIGHT)] = n;
+    if (this.byEntry !== null) this.byEntry.set(p.entries[n]!, n);
     this.count++;
     this.changes++;
-    this.insertFixup(n);
+    if (link[parent * STRIDE + COLOR] === RED) this.insertFixup(n);
+    else if (parent === NIL) link[n * STRIDE + COLOR] = BLACK;
   }
 
   private checkRange(first: number, last: number): void {
@@ -407,211 +430,243 @@ export class IntervalTree<T> {
   }
 
   private checkAbsent(entry: T): void {
-    if (this.byEntry?.has(entry)) bug("interval tree: entry inserted twice");
+    if (this.byEntry !== null && this.byEntry.has(entry)) bug("interval tree: entry inserted twice");
   }
 
   private checkNode(n: number, what: string): void {
     if (!this.ownsNode(n)) bug(`interval tree: ${what}(${n}) is not a node of this tree`);
   }
 
-  private recompute(n: number): void {
-    const p = this.pool;
-    const a = p.d[n * NODE_WORDS + LAST]!;
-    const b = p.d[(p.d[n * NODE_WORDS + LEFT]!) * NODE_WORDS + SUBTREE_LAST]!;
-    const c = p.d[(p.d[n * NODE_WORDS + RIGHT]!) * NODE_WORDS + SUBTREE_LAST]!;
-    p.d[n * NODE_WORDS + SUBTREE_LAST] = a > b ? (a > c ? a : c) : b > c ? b : c;
+  /** Recomputes node n's subtree maximum from its interval and its children's; returns it. */
+  private recompute(n: number): number {
+    const link = this.pool.link;
+    const key = this.pool.key;
+    const b = n * STRIDE;
+    let m = key[b + LAST]!;
+    const l = key[link[b + LEFT]! * STRIDE + SUBTREE_LAST]!;
+    const r = key[link[b + RIGHT]! * STRIDE + SUBTREE_LAST]!;
+    if (l > m) m = l;
+    if (r > m) m = r;
+    key[b + SUBTREE_LAST] = m;
+    return m;
   }
 
-  private propagateToRoot(from: number): void {
-    for (let x = from; x !== NIL; x = this.pool.d[x * NODE_WORDS + PARENT]!) this.recompute(x);
+  /**
+   * Recomputes the subtree maxima from `from` up to the root, stopping at the first node whose
+   * maximum comes out unchanged (nothing above it can change then). Linux: the augment callbacks'
+   * propagate(node, NULL).
+   */
+  private propagate(from: number): void {
+    const link = this.pool.link;
+    const key = this.pool.key;
+    for (let x = from; x !== NIL; x = link[x * STRIDE + PARENT]!) {
+      const old = key[x * STRIDE + SUBTREE_LAST]!;
+      if (this.recompute(x) === old) break;
+    }
   }
 
+  /**
+   * Rotates left around x: its right child y takes its place. y inherits x's subtree maximum (the
+   * same nodes hang below); x's is recomputed. Linux: __rb_rotate_set_parents + augment rotate.
+   */
   private rotateLeft(x: number): void {
-    const p = this.pool;
-    const y = p.d[x * NODE_WORDS + RIGHT]!;
-    p.d[x * NODE_WORDS + RIGHT] = p.d[y * NODE_WORDS + LEFT]!;
-    if (p.d[y * NODE_WORDS + LEFT] !== NIL) p.d[(p.d[y * NODE_WORDS + LEFT]!) * NODE_WORDS + PARENT] = x;
+    const link = this.pool.link;
+    const key = this.pool.key;
+    const y = link[x * STRIDE + RIGHT]!;
+    const yl = link[y * STRIDE + LEFT]!;
+    link[x * STRIDE + RIGHT] = yl;
+    if (yl !== NIL) link[yl * STRIDE + PARENT] = x;
     this.replaceChild(x, y);
-    p.d[y * NODE_WORDS + LEFT] = x;
-    p.d[x * NODE_WORDS + PARENT] = y;
+    link[y * STRIDE + LEFT] = x;
+    link[x * STRIDE + PARENT] = y;
+    key[y * STRIDE + SUBTREE_LAST] = key[x * STRIDE + SUBTREE_LAST]!;
     this.recompute(x);
-    this.recompute(y);
   }
 
+  /** The mirror image of rotateLeft. */
   private rotateRight(x: number): void {
-    const p = this.pool;
-    const y = p.d[x * NODE_WORDS + LEFT]!;
-    p.d[x * NODE_WORDS + LEFT] = p.d[y * NODE_WORDS + RIGHT]!;
-    if (p.d[y * NODE_WORDS + RIGHT] !== NIL) p.d[(p.d[y * NODE_WORDS + RIGHT]!) * NODE_WORDS + PARENT] = x;
+    const link = this.pool.link;
+    const key = this.pool.key;
+    const y = link[x * STRIDE + LEFT]!;
+    const yr = link[y * STRIDE + RIGHT]!;
+    link[x * STRIDE + LEFT] = yr;
+    if (yr !== NIL) link[yr * STRIDE + PARENT] = x;
     this.replaceChild(x, y);
-    p.d[y * NODE_WORDS + RIGHT] = x;
-    p.d[x * NODE_WORDS + PARENT] = y;
+    link[y * STRIDE + RIGHT] = x;
+    link[x * STRIDE + PARENT] = y;
+    key[y * STRIDE + SUBTREE_LAST] = key[x * STRIDE + SUBTREE_LAST]!;
     this.recompute(x);
-    this.recompute(y);
   }
 
   /** Puts `v` where `u` hangs from u's parent (v may be NIL, whose parent slot is scratch). */
   private replaceChild(u: number, v: number): void {
-    const p = this.pool;
-    const up = p.d[u * NODE_WORDS + PARENT]!;
+    const link = this.pool.link;
+    const up = link[u * STRIDE + PARENT]!;
     if (up === NIL) this.root = v;
-    else if (u === p.d[up * NODE_WORDS + LEFT]) p.d[up * NODE_WORDS + LEFT] = v;
-    else p.d[up * NODE_WORDS + RIGHT] = v;
-    p.d[v * NODE_WORDS + PARENT] = up;
+    else if (u === link[up * STRIDE + LEFT]) link[up * STRIDE + LEFT] = v;
+    else link[up * STRIDE + RIGHT] = v;
+    link[v * STRIDE + PARENT] = up;
   }
 
   private insertFixup(z0: number): void {
-    const p = this.pool;
+    const link = this.pool.link;
     let z = z0;
-    while (p.d[(p.d[z * NODE_WORDS + PARENT]!) * NODE_WORDS + COLOR] === RED) {
-      const zp = p.d[z * NODE_WORDS + PARENT]!;
-      const g = p.d[zp * NODE_WORDS + PARENT]!;
-      const zpIsLeft = zp === p.d[g * NODE_WORDS + LEFT];
-      const uncle = zpIsLeft ? p.d[g * NODE_WORDS + RIGHT]! : p.d[g * NODE_WORDS + LEFT]!;
-      if (p.d[uncle * NODE_WORDS + COLOR] === RED) {
-        p.d[zp * NODE_WORDS + COLOR] = BLACK;
-        p.d[uncle * NODE_WORDS + COLOR] = BLACK;
-        p.d[g * NODE_WORDS + COLOR] = RED;
+    while (link[link[z * STRIDE + PARENT]! * STRIDE + COLOR] === RED) {
+      const zp = link[z * STRIDE + PARENT]!;
+      const g = link[zp * STRIDE + PARENT]!;
+      const zpIsLeft = zp === link[g * STRIDE + LEFT];
+      const uncle = link[g * STRIDE + (zpIsLeft ? RIGHT : LEFT)]!;
+      if (link[uncle * STRIDE + COLOR] === RED) {
+        link[zp * STRIDE + COLOR] = BLACK;
+        link[uncle * STRIDE + COLOR] = BLACK;
+        link[g * STRIDE + COLOR] = RED;
         z = g;
         continue;
       }
       if (zpIsLeft) {
-        if (z === p.d[zp * NODE_WORDS + RIGHT]) {
+        if (z === link[zp * STRIDE + RIGHT]) {
           z = zp;
           this.rotateLeft(z);
         }
-        p.d[(p.d[z * NODE_WORDS + PARENT]!) * NODE_WORDS + COLOR] = BLACK;
-        p.d[g * NODE_WORDS + COLOR] = RED;
+        link[link[z * STRIDE + PARENT]! * STRIDE + COLOR] = BLACK;
+        link[g * STRIDE + COLOR] = RED;
         this.rotateRight(g);
       } else {
-        if (z === p.d[zp * NODE_WORDS + LEFT]) {
+        if (z === link[zp * STRIDE + LEFT]) {
           z = zp;
           this.rotateRight(z);
         }
-        p.d[(p.d[z * NODE_WORDS + PARENT]!) * NODE_WORDS + COLOR] = BLACK;
-        p.d[g * NODE_WORDS + COLOR] = RED;
+        link[link[z * STRIDE + PARENT]! * STRIDE + COLOR] = BLACK;
+        link[g * STRIDE + COLOR] = RED;
         this.rotateLeft(g);
       }
     }
-    p.d[this.root * NODE_WORDS + COLOR] = BLACK;
+    link[this.root * STRIDE + COLOR] = BLACK;
   }
 
   private minimum(n: number): number {
-    const p = this.pool;
+    const link = this.pool.link;
     if (n === NIL) return NIL;
     let x = n;
-    while (p.d[x * NODE_WORDS + LEFT] !== NIL) x = p.d[x * NODE_WORDS + LEFT]!;
+    while (link[x * STRIDE + LEFT] !== NIL) x = link[x * STRIDE + LEFT]!;
     return x;
   }
 
   private successor(n: number): number {
-    const p = this.pool;
-    if (p.d[n * NODE_WORDS + RIGHT] !== NIL) return this.minimum(p.d[n * NODE_WORDS + RIGHT]!);
+    const link = this.pool.link;
+    if (link[n * STRIDE + RIGHT] !== NIL) return this.minimum(link[n * STRIDE + RIGHT]!);
     let x = n;
-    let y = p.d[x * NODE_WORDS + PARENT]!;
-    while (y !== NIL && x === p.d[y * NODE_WORDS + RIGHT]) {
+    let y = link[x * STRIDE + PARENT]!;
+    while (y !== NIL && x === link[y * STRIDE + RIGHT]) {
       x = y;
-      y = p.d[y * NODE_WORDS + PARENT]!;
+      y = link[y * STRIDE + PARENT]!;
     }
     return y;
   }
 
-  /** Unlinks node z, restores the subtree maxima along the changed path, then rebalances. */
+  /**
+   * Unlinks node z, restores the subtree maxima along the changed path, then rebalances. When z
+   * has two children its successor y takes its place, colour and subtree maximum, so that the
+   * maxima above only change if y's recomputed one does. Linux: rb_erase_augmented().
+   */
   private erase(z: number): void {
-    const p = this.pool;
-    let removedColor = p.d[z * NODE_WORDS + COLOR]!;
+    const link = this.pool.link;
+    const key = this.pool.key;
+    const bz = z * STRIDE;
+    const zl = link[bz + LEFT]!;
+    const zr = link[bz + RIGHT]!;
+    let removedColor = link[bz + COLOR]!;
     let x: number;
-    let fixFrom: number;
-    if (p.d[z * NODE_WORDS + LEFT] === NIL || p.d[z * NODE_WORDS + RIGHT] === NIL) {
-      x = p.d[z * NODE_WORDS + LEFT] === NIL ? p.d[z * NODE_WORDS + RIGHT]! : p.d[z * NODE_WORDS + LEFT]!;
-      fixFrom = p.d[z * NODE_WORDS + PARENT]!;
+    if (zl === NIL || zr === NIL) {
+      x = zl === NIL ? zr : zl;
+      const zp = link[bz + PARENT]!;
       this.replaceChild(z, x);
+      this.propagate(zp);
     } else {
-      const y = this.minimum(p.d[z * NODE_WORDS + RIGHT]!);
-      removedColor = p.d[y * NODE_WORDS + COLOR]!;
-      x = p.d[y * NODE_WORDS + RIGHT]!;
-      if (p.d[y * NODE_WORDS + PARENT] === z) {
-        p.d[x * NODE_WORDS + PARENT] = y;
-        fixFrom = y;
+      const y = this.minimum(zr);
+      const by = y * STRIDE;
+      removedColor = link[by + COLOR]!;
+      x = link[by + RIGHT]!;
+      const yp = link[by + PARENT]!;
+      if (yp === z) {
+        link[x * STRIDE + PARENT] = y;
       } else {
-        fixFrom = p.d[y * NODE_WORDS + PARENT]!;
         this.replaceChild(y, x);
-        p.d[y * NODE_WORDS + RIGHT] = p.d[z * NODE_WORDS + RIGHT]!;
-        p.d[(p.d[y * NODE_WORDS + RIGHT]!) * NODE_WORDS + PARENT] = y;
+        link[by + RIGHT] = zr;
+        link[zr * STRIDE + PARENT] = y;
       }
       this.replaceChild(z, y);
-      p.d[y * NODE_WORDS + LEFT] = p.d[z * NODE_WORDS + LEFT]!;
-      p.d[(p.d[y * NODE_WORDS + LEFT]!) * NODE_WORDS + PARENT] = y;
-      p.d[y * NODE_WORDS + COLOR] = p.d[z * NODE_WORDS + COLOR]!;
+      link[by + LEFT] = zl;
+      link[zl * STRIDE + PARENT] = y;
+      link[by + COLOR] = link[bz + COLOR]!;
+      key[by + SUBTREE_LAST] = key[bz + SUBTREE_LAST]!;
+      if (yp !== z) for (let w = yp; w !== y; w = link[w * STRIDE + PARENT]!) this.recompute(w);
+      this.propagate(y);
     }
-    this.propagateToRoot(fixFrom);
     if (removedColor === BLACK) this.eraseFixup(x);
-    p.d[NIL * NODE_WORDS + PARENT] = NIL;
-    p.d[NIL * NODE_WORDS + LEFT] = NIL;
-    p.d[NIL * NODE_WORDS + RIGHT] = NIL;
-    p.d[NIL * NODE_WORDS + COLOR] = BLACK;
+    link[NIL * STRIDE + PARENT] = NIL;
   }
 
   private eraseFixup(x0: number): void {
-    const p = this.pool;
+    const link = this.pool.link;
     let x = x0;
-    while (x !== this.root && p.d[x * NODE_WORDS + COLOR] === BLACK) {
-      const xp = p.d[x * NODE_WORDS + PARENT]!;
-      x = x === p.d[xp * NODE_WORDS + LEFT] ? this.eraseFixupLeft(xp) : this.eraseFixupRight(xp);
+    while (x !== this.root && link[x * STRIDE + COLOR] === BLACK) {
+      const xp = link[x * STRIDE + PARENT]!;
+      x = x === link[xp * STRIDE + LEFT] ? this.eraseFixupLeft(xp) : this.eraseFixupRight(xp);
     }
-    p.d[x * NODE_WORDS + COLOR] = BLACK;
+    link[x * STRIDE + COLOR] = BLACK;
   }
 
   /** One step of the delete fix-up for a doubly black left child of xp; returns the next x. */
   private eraseFixupLeft(xp: number): number {
-    const p = this.pool;
-    let w = p.d[xp * NODE_WORDS + RIGHT]!;
-    if (p.d[w * NODE_WORDS + COLOR] === RED) {
-      p.d[w * NODE_WORDS + COLOR] = BLACK;
-      p.d[xp * NODE_WORDS + COLOR] = RED;
+    const link = this.pool.link;
+    let w = link[xp * STRIDE + RIGHT]!;
+    if (link[w * STRIDE + COLOR] === RED) {
+      link[w * STRIDE + COLOR] = BLACK;
+      link[xp * STRIDE + COLOR] = RED;
       this.rotateLeft(xp);
-      w = p.d[xp * NODE_WORDS + RIGHT]!;
+      w = link[xp * STRIDE + RIGHT]!;
     }
-    if (p.d[(p.d[w * NODE_WORDS + LEFT]!) * NODE_WORDS + COLOR] === BLACK && p.d[(p.d[w * NODE_WORDS + RIGHT]!) * NODE_WORDS + COLOR] === BLACK) {
-      p.d[w * NODE_WORDS + COLOR] = RED;
+    if (link[link[w * STRIDE + LEFT]! * STRIDE + COLOR] === BLACK && link[link[w * STRIDE + RIGHT]! * STRIDE + COLOR] === BLACK) {
+      link[w * STRIDE + COLOR] = RED;
       return xp;
     }
-    if (p.d[(p.d[w * NODE_WORDS + RIGHT]!) * NODE_WORDS + COLOR] === BLACK) {
-      p.d[(p.d[w * NODE_WORDS + LEFT]!) * NODE_WORDS + COLOR] = BLACK;
-      p.d[w * NODE_WORDS + COLOR] = RED;
+    if (link[link[w * STRIDE + RIGHT]! * STRIDE + COLOR] === BLACK) {
+      link[link[w * STRIDE + LEFT]! * STRIDE + COLOR] = BLACK;
+      link[w * STRIDE + COLOR] = RED;
       this.rotateRight(w);
-      w = p.d[xp * NODE_WORDS + RIGHT]!;
+      w = link[xp * STRIDE + RIGHT]!;
     }
-    p.d[w * NODE_WORDS + COLOR] = p.d[xp * NODE_WORDS + COLOR]!;
-    p.d[xp * NODE_WORDS + COLOR] = BLACK;
-    p.d[(p.d[w * NODE_WORDS + RIGHT]!) * NODE_WORDS + COLOR] = BLACK;
+    link[w * STRIDE + COLOR] = link[xp * STRIDE + COLOR]!;
+    link[xp * STRIDE + COLOR] = BLACK;
+    link[link[w * STRIDE + RIGHT]! * STRIDE + COLOR] = BLACK;
     this.rotateLeft(xp);
     return this.root;
   }
 
   /** The mirror image of eraseFixupLeft. */
   private eraseFixupRight(xp: number): number {
-    const p = this.pool;
-    let w = p.d[xp * NODE_WORDS + LEFT]!;
-    if (p.d[w * NODE_WORDS + COLOR] === RED) {
-      p.d[w * NODE_WORDS + COLOR] = BLACK;
-      p.d[xp * NODE_WORDS + COLOR] = RED;
+    const link = this.pool.link;
+    let w = link[xp * STRIDE + LEFT]!;
+    if (link[w * STRIDE + COLOR] === RED) {
+      link[w * STRIDE + COLOR] = BLACK;
+      link[xp * STRIDE + COLOR] = RED;
       this.rotateRight(xp);
-      w = p.d[xp * NODE_WORDS + LEFT]!;
+      w = link[xp * STRIDE + LEFT]!;
     }
-    if (p.d[(p.d[w * NODE_WORDS + RIGHT]!) * NODE_WORDS + COLOR] === BLACK && p.d[(p.d[w * NODE_WORDS + LEFT]!) * NODE_WORDS + COLOR] === BLACK) {
-      p.d[w * NODE_WORDS + COLOR] = RED;
+    if (link[link[w * STRIDE + RIGHT]! * STRIDE + COLOR] === BLACK && link[link[w * STRIDE + LEFT]! * STRIDE + COLOR] === BLACK) {
+      link[w * STRIDE + COLOR] = RED;
       return xp;
     }
-    if (p.d[(p.d[w * NODE_WORDS + LEFT]!) * NODE_WORDS + COLOR] === BLACK) {
-      p.d[(p.d[w * NODE_WORDS + RIGHT]!) * NODE_WORDS + COLOR] = BLACK;
-      p.d[w * NODE_WORDS + COLOR] = RED;
+    if (link[link[w * STRIDE + LEFT]! * STRIDE + COLOR] === BLACK) {
+      link[link[w * STRIDE + RIGHT]! * STRIDE + COLOR] = BLACK;
+      link[w * STRIDE + COLOR] = RED;
       this.rotateLeft(w);
-      w = p.d[xp * NODE_WORDS + LEFT]!;
+      w = link[xp * STRIDE + LEFT]!;
     }
-    p.d[w * NODE_WORDS + COLOR] = p.d[xp * NODE_WORDS + COLOR]!;
-    p.d[xp * NODE_WORDS + COLOR] = BLACK;
-    p.d[(p.d[w * NODE_WORDS + LEFT]!) * NODE_WORDS + COLOR] = BLACK;
+    link[w * STRIDE + COLOR] = link[xp * STRIDE + COLOR]!;
+    link[xp * STRIDE + COLOR] = BLACK;
+    link[link[w * STRIDE + LEFT]! * STRIDE + COLOR] = BLACK;
     this.rotateRight(xp);
     return this.root;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ENOMEM, PAGE_SIZE } from "@mmsim/mm-types";
 import { AnonVmaCache, isReusableOnFork } from "../src/index.js";
+import type { AnonVma } from "../src/index.js";
 import { TestVma, World, page } from "./support.js";
 
 /** Addresses of the VMAs the walk offers for pfn, as "mm:hexaddr". */
@@ -400,5 +401,98 @@ describe("assertValid catches", () => {
     w.fault(mm, page(16), true);
     b.anonVma = a.anonVma;
     expect(() => w.anonVmas.assertValid(w.allVmas())).toThrow(/in no tree/);
+  });
+});
+
+describe("the live anon_vma table (nrAnonVmas, lookup, anonVmas)", () => {
+  /** Every anon_vma a VMA of `vmas` links to. */
+  const linked = (vmas: Iterable<TestVma>): AnonVma[] => [...vmas].flatMap((v) => v.anonVmaChain.map((c) => c.anonVma));
+
+  it("tracks thousands of anon_vmas through fork and exit churn, in id order", () => {
+    // A pseudo-random mix of new roots, forks of live VMAs and unlinks, across many leaves of ids,
+    // checked after every step against the anon_vmas seen so far and their freed flags.
+    const c = new AnonVmaCache();
+    const vmas: TestVma[] = [];
+    const seen = new Map<number, AnonVma>();
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+    for (let step = 0; step < 3000; step++) {
+      const op = rand(10);
+      if (op < 2 || vmas.length === 0) {
+        const v = new TestVma(1, page(16), page(18), 16, 0);
+        expect(c.anonVmaPrepare(v)).toBe(0);
+        vmas.push(v);
+      } else if (op < 6) {
+        const p = vmas[rand(vmas.length)]!;
+        const v = new TestVma(2, p.vmStart, p.vmEnd, p.vmPgoff, 0);
+        expect(c.anonVmaFork(v, p)).toBe(0);
+        vmas.push(v);
+      } else {
+        c.unlinkAnonVmas(vmas.splice(rand(vmas.length), 1)[0]!);
+      }
+      for (const a of linked(vmas)) seen.set(a.id, a);
+      if (step % 50 !== 0 && step !== 2999) continue;
+      const live = [...seen.values()].filter((a) => !a.freed).sort((a, b) => a.id - b.id);
+      expect([...c.anonVmas()]).toEqual(live);
+      expect(c.nrAnonVmas).toBe(live.length);
+      for (const a of seen.values()) expect(c.lookup(a.id)).toBe(a.freed ? undefined : a);
+      c.assertValid(vmas);
+    }
+    expect(Math.max(...seen.keys())).toBeGreaterThan(1000);
+    for (const v of vmas.splice(0)) c.unlinkAnonVmas(v);
+    expect(c.nrAnonVmas).toBe(0);
+    expect([...c.anonVmas()]).toEqual([]);
+    for (const id of seen.keys()) expect(c.lookup(id)).toBeUndefined();
+    c.assertValid();
+  });
+
+  it("survives an mmap + fault + munmap loop: each anon_vma freed before the next is made", () => {
+    const c = new AnonVmaCache();
+    const keep = new TestVma(1, page(64), page(65), 64, 0);
+    c.anonVmaPrepare(keep);
+    for (let i = 0; i < 1000; i++) {
+      const v = new TestVma(1, page(16), page(17), 16, 0);
+      expect(c.anonVmaPrepare(v)).toBe(0);
+      const av = v.anonVma!;
+      expect(c.lookup(av.id)).toBe(av);
+      expect(c.nrAnonVmas).toBe(2);
+      c.unlinkAnonVmas(v);
+      expect(c.lookup(av.id)).toBeUndefined();
+    }
+    expect([...c.anonVmas()]).toEqual([keep.anonVma]);
+    expect(c.lookup(keep.anonVma!.id)).toBe(keep.anonVma);
+    c.assertValid([keep]);
+  });
+
+  it("lookup answers undefined for what is not a live id", () => {
+    const c = new AnonVmaCache();
+    const v = new TestVma(1, page(16), page(17), 16, 0);
+    c.anonVmaPrepare(v);
+    const id = v.anonVma!.id;
+    expect(c.lookup(id)).toBe(v.anonVma);
+    for (const bad of [0, -id, id + 0.5, id + 1, 2 ** 31, 2 ** 40, NaN, Infinity]) expect(c.lookup(bad)).toBeUndefined();
+  });
+
+  it("refuses an anon_vma that is freed or belongs to another cache", () => {
+    const w = new World();
+    const other = new AnonVmaCache();
+    const ov = new TestVma(9, page(16), page(17), 16, 0);
+    other.anonVmaPrepare(ov);
+    const mm = w.newMm();
+    const a = w.mmapAnon(mm, page(16), 1);
+    w.fault(mm, page(16), true);
+    const av = a.anonVma!;
+    // the stranger has the same id as a live anon_vma of this cache
+    expect(ov.anonVma!.id).toBe(av.id);
+    const c = w.mmapAnon(mm, page(24), 1);
+    expect(() => w.anonVmas.anonVmaPrepare(c, () => ov.anonVma)).toThrow(/freed or not from this cache/);
+    expect(() => w.anonVmas.getAnonVma(ov.anonVma!)).toThrow(/freed or not from this cache/);
+    expect(c.anonVma).toBeNull();
+    w.check();
+    w.unmapVma(mm, a);
+    expect(av.freed).toBe(true);
+    expect(() => w.anonVmas.getAnonVma(av)).toThrow(/freed or not from this cache/);
+    const b = w.mmapAnon(mm, page(32), 1);
+    expect(() => w.anonVmas.anonVmaPrepare(b, () => av)).toThrow(/freed or not from this cache/);
   });
 });

@@ -83,7 +83,7 @@ describe("IntervalTree", () => {
     const t = new IntervalTree<E>();
     for (let i = 0; i < 10; i++) t.insert(e(`${i}`), i, i + 1);
     const n = t.iterFirst(0, 0);
-    t.pool.d[n * 8 + 6] = 1000; // node n's subtree-last word
+    t.pool.key[n * 4 + 2] = 1000; // node n's subtree-last word
     expect(() => t.assertValid()).toThrow(/subtree last/);
   });
 
@@ -104,6 +104,54 @@ describe("IntervalTree", () => {
     pool.assertValid();
     expect(pool.nodesInUse).toBe(0);
     for (const t of trees) expect(t.isEmpty()).toBe(true);
+  });
+
+  it("removeNode refuses handles that are not live nodes of the tree", () => {
+    const t = new IntervalTree<E>({ byIdentity: false });
+    const n = t.insert(e("a"), 1, 2);
+    for (const bad of [NIL, -1, n + 0.5, 1e9, NaN]) expect(() => t.removeNode(bad)).toThrow(/not a node of this tree/);
+    t.removeNode(n);
+    expect(() => t.removeNode(n)).toThrow(/not a node of this tree/);
+    t.assertValid();
+  });
+
+  it("keeps the subtree maxima right through large trees, twins and removals in every order", () => {
+    // Removals of the maximum interval anywhere in the tree, of nodes with two children and of
+    // twins placed with insertAfter, with erase's propagation stopping early where a maximum
+    // comes out unchanged: every maximum must still be right (assertValid recomputes them all).
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 500 }), fc.boolean()), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.nat(), { maxLength: 300 }),
+        (inserts, removals) => {
+          const pool = new IntervalNodePool<E>(1);
+          const t = new IntervalTree<E>({ pool, byIdentity: false });
+          const other = new IntervalTree<E>({ pool, byIdentity: false });
+          const live: { n: number; first: number; last: number }[] = [];
+          for (const [i, [first, len, twin]] of inserts.entries()) {
+            const prev = live.find((m) => m.first === first);
+            const x = e(`${i}`);
+            const n = twin && prev !== undefined ? t.insertAfter(x, first, first + len, prev.n) : t.insert(x, first, first + len);
+            live.push({ n, first, last: first + len });
+            other.insert(e(`o${i}`), first, first);
+          }
+          t.assertValid();
+          for (const r of removals) {
+            if (live.length === 0) break;
+            const [victim] = live.splice(r % live.length, 1);
+            t.removeNode(victim!.n);
+            t.assertValid();
+            const q = r % 600;
+            const want = live.filter((m) => m.first <= q && q <= m.last).length;
+            expect(t.countIntersecting(q, q)).toBe(want);
+          }
+          other.assertValid();
+          pool.assertValid();
+          expect(t.size).toBe(live.length);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   type Op = { kind: "insert"; first: number; len: number } | { kind: "remove"; pick: number } | { kind: "query"; first: number; len: number };
