@@ -189,7 +189,8 @@ describe("conformance-cases.md §11, NOMMU rows", () => {
     expect(f.truncate(P)).toBe(-ETXTBSY);
   });
 
-  it.todo("NOMMU-25: SysV shm on NOMMU is @mmsim/sysv-shm's (ramfs segments, same address per attach)");
+  // NOMMU-25 (SysV shm: ramfs segments, the same address for every attach) needs the IPC layer on
+  // top of this backend: @mmsim/sysv-shm tests it (test/nommu-integration.test.ts, test/ramfs.test.ts).
   it.todo("NOMMU-03..09: LTP build notes (tests compiled out on uClinux), no behaviour to check");
   it.todo("NOMMU-26 VM_IO → EPERM: no VMA here gets VM_IO (the driver hook can't set flags)");
 });
