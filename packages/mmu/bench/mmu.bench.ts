@@ -1,6 +1,6 @@
 /**
  * MMU backend benchmarks (not tests): the same call sequences on mmsim and on the host kernel,
- * side by side, reported as ratios from one run. The host side is bench/host/mmbench.c, built here
+ * side by side, reported as ratios: three passes, host and simulator in turn, each side's best kept. The host side is bench/host/mmbench.c, built here
  * with gcc (skipped, saying so, without it). Sequences: an anonymous mmap+munmap pair, an mprotect
  * split+merge, an in-place mremap grow+shrink, and fork+exit of a process with 1000 VMAs (one
  * written page each). Target (issue 4): each simulated sequence ≤ 0.25× the host kernel's time.
@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { printTable, runGroup } from "@mmsim/bench-kit";
+import { formatNs, printTable, runGroup } from "@mmsim/bench-kit";
 import type { BenchResult } from "@mmsim/bench-kit";
 import { BuddyAllocator } from "@mmsim/buddy-allocator";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE as P, PROT_EXEC, PROT_READ, PROT_WRITE } from "@mmsim/mm-types";
@@ -96,23 +96,37 @@ function forkCase() {
   };
 }
 
-const host = hostTimes();
 const rows: Array<[string, string, () => ReturnType<typeof pairCase>]> = [
   ["anonymous mmap + munmap pair", "pair", pairCase],
   ["mprotect split + merge", "mprotect", mprotectCase],
   ["mremap grow + shrink in place", "mremap", mremapCase],
   ["fork + exit, 1000 VMAs", "fork", forkCase],
 ];
+// Three passes, host and simulator in turn, each side's best kept: on a shared machine the load moves
+// from minute to minute, and one pass alone can be unlucky on either side.
+const PASSES = 3;
+const bestHost = new Map<string, number>();
+const bestSim = new Map<string, BenchResult>();
+for (let pass = 1; pass <= PASSES; pass++) {
+  const host = hostTimes();
+  for (const [key, ns] of host ?? []) bestHost.set(key, Math.min(ns, bestHost.get(key) ?? Infinity));
+  for (const [title, key, make] of rows) {
+    const [sim] = runGroup(`${title}, pass ${pass}`, [make()]);
+    const h = host?.get(key);
+    if (h !== undefined) console.log(`  host kernel: ${formatNs(h)}`);
+    if (sim !== undefined && sim.nsPerOp < (bestSim.get(key)?.nsPerOp ?? Infinity)) bestSim.set(key, sim);
+  }
+}
 const summary: string[] = [];
-for (const [title, key, make] of rows) {
-  const [sim] = runGroup(title, [make()]);
-  const h = host?.get(key);
+for (const [title, key] of rows) {
+  const sim = bestSim.get(key)!;
+  const h = bestHost.get(key);
   if (h === undefined) continue;
   const results: BenchResult[] = [
     { name: "host kernel", nsPerOp: h, opsPerSec: 1e9 / h, speedupVsBaseline: 1 },
-    { ...sim!, speedupVsBaseline: h / sim!.nsPerOp },
+    { ...sim, speedupVsBaseline: h / sim.nsPerOp },
   ];
-  printTable(`${title}: mmsim vs the host kernel`, results, "host kernel");
-  summary.push(`  ${title.padEnd(32)} ${(sim!.nsPerOp / h).toFixed(3)}× the host's time (target ≤ 0.25×)`);
+  printTable(`${title}: mmsim vs the host kernel (best of ${PASSES} passes each)`, results, "host kernel");
+  summary.push(`  ${title.padEnd(32)} ${(sim.nsPerOp / h).toFixed(3)}× the host's time (target ≤ 0.25×)`);
 }
-console.log(`\nsummary\n${summary.join("\n")}`);
+console.log(`\nsummary (best of ${PASSES} passes each)\n${summary.join("\n")}`);

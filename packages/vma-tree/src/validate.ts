@@ -100,6 +100,7 @@ function checkFreeSlots<T>(t: VmaBTreeCore<T>, leaf: number): void {
   const L = t.leaves;
   for (let g = leaf * SLOTS + L.count[leaf]!; g < leaf * SLOTS + SLOTS; g++) {
     if (L.value[L.at(g)] !== undefined) bug(`free slot: leaf ${leaf} still holds a value in a free slot`);
+    if (L.vmStart[L.at(g)] !== Infinity) bug(`free slot: leaf ${leaf} has vm_start ${L.vmStart[L.at(g)]} in a free slot, not the +Infinity bisections count on`);
     if (L.vmEnd[L.at(g)] !== Infinity) bug(`free slot: leaf ${leaf} has vm_end ${L.vmEnd[L.at(g)]} in a free slot, not the +Infinity lookups count on`);
   }
 }

@@ -179,7 +179,8 @@ export class VmaBTreeCore<T> {
   upperBound(leaf: number, start: number, id: number): number {
     if (this.overlap) return this.upperBoundWithTies(leaf, start, id);
     const L = this.leafPool;
-    return countAtMostRanked(L.vmStart, L.rank, leaf * SLOTS, L.count[leaf]!, start);
+    // free ranks come last and hold +Infinity: the full-node form needs no count and no loop
+    return countAtMostRanked(L.vmStart, L.rank, leaf * SLOTS, SLOTS, start);
   }
 
   private upperBoundWithTies(leaf: number, start: number, id: number): number {

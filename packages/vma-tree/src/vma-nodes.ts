@@ -92,6 +92,10 @@ abstract class NodePool {
  * A position is named by a global rank index `g = leaf * SLOTS + r`; its fields live at `at(g)`.
  */
 export class LeafPool<T> extends NodePool {
+  /**
+   * vm_start of each field index; +Infinity in every free physical slot, so that a bisection by rank
+   * may run over all of a leaf's ranks (the free ones last) in the unrolled 32-slot form.
+   */
   vmStart: Float64Array;
   /**
    * vm_end of each field index; +Infinity in every free physical slot, so that a lookup can count a
@@ -115,7 +119,7 @@ export class LeafPool<T> extends NodePool {
   constructor(capacity: number) {
     super(capacity);
     const slots = capacity * NODE_SLOTS;
-    this.vmStart = new Float64Array(slots);
+    this.vmStart = new Float64Array(slots).fill(Infinity);
     this.vmEnd = new Float64Array(slots).fill(Infinity);
     this.vmId = new Float64Array(slots);
     this.meta = new Float64Array(slots * META);
@@ -160,6 +164,7 @@ export class LeafPool<T> extends NodePool {
     this.next[n] = -1;
     this.prev[n] = -1;
     // a node off the free list keeps its last ends: every slot of a new leaf is free
+    this.vmStart.fill(Infinity, n * NODE_SLOTS, n * NODE_SLOTS + NODE_SLOTS);
     this.vmEnd.fill(Infinity, n * NODE_SLOTS, n * NODE_SLOTS + NODE_SLOTS);
     return n;
   }
@@ -167,12 +172,14 @@ export class LeafPool<T> extends NodePool {
   override reset(): void {
     super.reset();
     this.value.fill(undefined);
+    this.vmStart.fill(Infinity);
     this.vmEnd.fill(Infinity);
   }
 
   protected growFields(slots: number): void {
-    this.vmStart = grownF64(this.vmStart, slots);
     const oldSlots = this.vmEnd.length;
+    this.vmStart = grownF64(this.vmStart, slots);
+    this.vmStart.fill(Infinity, oldSlots);
     this.vmEnd = grownF64(this.vmEnd, slots);
     this.vmEnd.fill(Infinity, oldSlots);
     this.vmId = grownF64(this.vmId, slots);
@@ -213,6 +220,7 @@ export class LeafPool<T> extends NodePool {
     }
     rank[b + n] = phys;
     this.value[b + phys] = undefined;
+    this.vmStart[b + phys] = Infinity;
     this.vmEnd[b + phys] = Infinity;
     count[leaf] = n;
   }
@@ -236,6 +244,7 @@ export class LeafPool<T> extends NodePool {
     for (let i = b + n; i < b + this.count[leaf]!; i++) {
       const f = this.at(i);
       this.value[f] = undefined;
+      this.vmStart[f] = Infinity;
       this.vmEnd[f] = Infinity;
     }
     this.count[leaf] = n;
