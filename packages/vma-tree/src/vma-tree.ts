@@ -9,6 +9,7 @@ import { VmaBTreeCursor } from "./vma-cursor.js";
 import { VmaBTreeCore } from "./vma-btree-core.js";
 import {
   countAtMost as searchCountAtMost,
+  countAtMostRanked as searchCountAtMostRanked,
   countAtMostSlots as searchCountAtMostSlots,
   touchLeafValues as searchTouchLeafValues,
 } from "./node-search.js";
@@ -20,6 +21,7 @@ import { validateVmaBTree } from "./validate.js";
 const SLOTS = NODE_SLOTS;
 /** The node searches as module constants too, so that calls to them need no cell load and check. */
 const countAtMost = searchCountAtMost;
+const countAtMostRanked = searchCountAtMostRanked;
 const countAtMostSlots = searchCountAtMostSlots;
 const touchLeafValues = searchTouchLeafValues;
 
@@ -100,7 +102,13 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
     const L = this.leafPool;
     const b = node * SLOTS;
     const n = L.count[node]!;
-    // the value find_vma() returns would be one more miss after the search: fetch it with the keys
+    // A lone leaf (a small address space) stays in cache: bisecting it by rank beats counting all
+    // 32 slots. In a big tree the leaf is usually cold, and counting its slots fetches its four
+    // cache lines at once, with the line of the value find_vma() returns.
+    if (this.height === 0) {
+      const r = countAtMostRanked(L.vmEnd, L.rank, b, SLOTS, addr);
+      return r >= n ? -1 : b + r;
+    }
     touchLeafValues(L.value, b);
     const c = countAtMostSlots(L.vmEnd, b, addr);
     return c === n ? -1 : b + c;
