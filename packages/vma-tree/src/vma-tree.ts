@@ -263,31 +263,24 @@ export class VmaBTree<T> extends VmaBTreeCore<T> implements VmaTree<T> {
     const g = this.slotOfMovedId(vmStart, id);
     if (g < 0) bug(`adjust of vma ${id} to start ${vmStart}: no such vma, or the move breaks the key order`);
     const leaf = this.hitLeaf;
-    if (!this.keepsOrder(leaf, g, vmStart, id)) bug(`adjust of vma ${id} to start ${vmStart} breaks the key order`);
-    if (!this.overlap && !this.fitsAround(leaf, g, vmStart, vmEnd)) bug(`adjust of vma ${id} to [${vmStart}, ${vmEnd}) overlaps a neighbour`);
     const L = this.leafPool;
+    // the neighbours, once: the new range must keep its place in key order and (without overlaps) clear them
+    const p = this.prevSlot(leaf, g);
+    const n = this.nextSlot(leaf, g);
+    const pf = p < 0 ? -1 : L.at(p);
+    const nf = n < 0 ? -1 : L.at(n);
+    const afterPrev = pf < 0 || L.vmStart[pf]! < vmStart || (L.vmStart[pf] === vmStart && L.idOf(pf) < id);
+    const beforeNext = nf < 0 || vmStart < L.vmStart[nf]! || (vmStart === L.vmStart[nf] && id < L.idOf(nf));
+    if (!afterPrev || !beforeNext) bug(`adjust of vma ${id} to start ${vmStart} breaks the key order`);
+    if (!this.overlap && ((pf >= 0 && L.vmEnd[pf]! > vmStart) || (nf >= 0 && vmEnd > L.vmStart[nf]!))) {
+      bug(`adjust of vma ${id} to [${vmStart}, ${vmEnd}) overlaps a neighbour`);
+    }
     const f = L.at(g);
     if (leaf !== this.pathNode[this.height] && this.descend(L.vmStart[f]!, id) !== leaf) bug(`leaf ${leaf} is not where vma ${id} leads`);
     L.vmStart[f] = vmStart;
     L.vmEnd[f] = vmEnd;
     L.setMeta(f, vmPgoff, L.flagsOf(f), id);
     this.leafChanged(g - leaf * SLOTS, L.count[leaf]!, -1, -1, -1);
-  }
-
-  private keepsOrder(leaf: number, g: number, vmStart: number, id: number): boolean {
-    const L = this.leafPool;
-    const p = this.prevSlot(leaf, g);
-    const n = this.nextSlot(leaf, g);
-    const afterPrev = p < 0 || L.vmStart[L.at(p)]! < vmStart || (L.vmStart[L.at(p)] === vmStart && L.idOf(L.at(p)) < id);
-    const beforeNext = n < 0 || vmStart < L.vmStart[L.at(n)]! || (vmStart === L.vmStart[L.at(n)] && id < L.idOf(L.at(n)));
-    return afterPrev && beforeNext;
-  }
-
-  private fitsAround(leaf: number, g: number, vmStart: number, vmEnd: number): boolean {
-    const L = this.leafPool;
-    const p = this.prevSlot(leaf, g);
-    const n = this.nextSlot(leaf, g);
-    return (p < 0 || L.vmEnd[L.at(p)]! <= vmStart) && (n < 0 || vmEnd <= L.vmStart[L.at(n)]!);
   }
 
   vmFlagsReset(vmStart: number, id: number, vmFlags: number): void {
