@@ -38,7 +38,7 @@ function highestInLeaf<T>(t: VmaBTreeCore<T>, leaf: number, low: number, high: n
 
 /** Highest fitting gap end under `node` (level 0 = leaf), or -1. */
 function highestIn<T>(t: VmaBTreeCore<T>, node: number, level: number, low: number, high: number, size: number): number {
-  if (level === 0) return highestInLeaf(t, node, low, high, size);
+  if (level === 0) return node === t.root && t.rootLeafGap() < size ? -1 : highestInLeaf(t, node, low, high, size);
   const I = t.internalPool;
   const b = node * SLOTS;
   const n = I.count[node]!;

@@ -127,7 +127,10 @@ function checkEntries<T>(t: VmaBTreeCore<T>, leaves: readonly number[]): void {
 /** Checks every invariant of a VMA B+tree; throws a KernelBug naming the first broken one. */
 export function validateVmaBTree<T>(t: VmaBTreeCore<T>): void {
   const walk: Walk = { leaves: [], internals: new Set(), entries: 0 };
-  recountNode(t, t.root, t.height, undefined, walk);
+  const root = recountNode(t, t.root, t.height, undefined, walk);
+  if (t.height === 0 && !t.overlap && !t.rootGapStale && t.rootGap !== (root?.maxGap ?? 0)) {
+    bug(`max gap: the root leaf caches ${t.rootGap}, recount ${root?.maxGap ?? 0}`);
+  }
   checkChain(t, walk.leaves);
   checkEntries(t, walk.leaves);
   if (walk.entries !== t.count) bug(`count: map_count ${t.count}, entries ${walk.entries}`);

@@ -19,6 +19,19 @@ const countAtMost = searchCountAtMost;
 const countAtMostRanked = searchCountAtMostRanked;
 const MIN_FILL = NODE_MIN_FILL;
 
+/**
+ * A node's largest inner gap after a change, from what the change tells: `known` (the new maximum),
+ * `grownTo` (a new hole, which can only raise it), `splitFrom` (a hole that went or shrank, which
+ * lowers it only if it was the maximum); -1 when only a recount can tell.
+ */
+function nextGap(old: number, grownTo: number, splitFrom: number, known: number): number {
+  if (known >= 0) return known;
+  if (grownTo >= 0) return Math.max(old, grownTo);
+  // a hole that went or shrank leaves the largest alone unless it was the largest; none is below 0
+  if (splitFrom >= 0 && (splitFrom < old || old === 0)) return old;
+  return -1;
+}
+
 /** Internal state and mechanics of the tree; the VMA API is in vma-tree.ts. */
 export class VmaBTreeCore<T> {
   /** NOMMU mode: overlaps allowed, gaps not tracked. */
@@ -66,6 +79,13 @@ export class VmaBTreeCore<T> {
   erasePending = false;
   erasePos = 0;
   eraseField = 0;
+  /**
+   * The largest inner gap of the root when the root is a leaf (no parent slot keeps it), and whether
+   * it is out of date; kept like a parent's maxGap (see leafChanged), so a top-down search of a small
+   * address space whose holes are all too small skips the scan of its leaf.
+   */
+  rootGap = 0;
+  rootGapStale = true;
   /** Bounds of the last bounded node. */
   sMinStart = 0;
   sMinId = 0;
@@ -317,7 +337,14 @@ export class VmaBTreeCore<T> {
    */
   leafChanged(r: number, n: number, grownTo: number, splitFrom: number, known: number): void {
     const h = this.height;
-    if (h === 0) return;
+    if (h === 0) {
+      if (!this.overlap && !this.rootGapStale) {
+        const gap = nextGap(this.rootGap, grownTo, splitFrom, known);
+        if (gap < 0) this.rootGapStale = true;
+        else this.rootGap = gap;
+      }
+      return;
+    }
     if (this.overlap || r === 0 || r >= n - 1) this.propagate(h - 1);
     if (!this.overlap) this.refreshLeafGap(grownTo, splitFrom, known);
   }
@@ -329,16 +356,22 @@ export class VmaBTreeCore<T> {
     const i = this.pathNode[h - 1]! * SLOTS + this.pathSlot[h - 1]!;
     if (I.gapStale[i] === 1) return;
     const old = I.maxGap[i]!;
-    let gap = -1;
-    if (known >= 0) gap = known;
-    else if (grownTo >= 0) gap = Math.max(old, grownTo);
-    else if (splitFrom >= 0 && splitFrom < old) gap = old;
+    const gap = nextGap(old, grownTo, splitFrom, known);
     if (gap < 0) {
       this.markStale(h - 1);
       return;
     }
     I.maxGap[i] = gap;
     if (gap !== old) this.markStale(h - 2);
+  }
+
+  /** The largest inner gap of the root leaf (height 0), recounted if stale. */
+  rootLeafGap(): number {
+    if (this.rootGapStale) {
+      this.rootGap = this.innerGap(this.root, 0);
+      this.rootGapStale = false;
+    }
+    return this.rootGap;
   }
 
   /** The largest free gap between two entries under `node` at `level` (0 = leaf), refreshing stale slots below it. */
@@ -376,9 +409,13 @@ export class VmaBTreeCore<T> {
     const n = L.count[leaf]! + 1;
     if (n <= SLOTS) {
       this.writeEntry(L.open(leaf, pos), vmStart, vmEnd, vmPgoff, vmFlags, id, value);
-      const interior = pos > 0 && pos < n - 1;
       const b = leaf * SLOTS;
-      this.leafChanged(pos, n, -1, interior ? L.vmStart[L.at(b + pos + 1)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1);
+      if (pos > 0 && pos < n - 1) this.leafChanged(pos, n, -1, L.vmStart[L.at(b + pos + 1)]! - L.vmEnd[L.at(b + pos - 1)]!, -1);
+      else if (n > 1 && !this.overlap) {
+        // an entry at an end adds the hole between it and its one neighbour
+        const hole = pos === 0 ? L.vmStart[L.at(b + 1)]! - vmEnd : vmStart - L.vmEnd[L.at(b + n - 2)]!;
+        this.leafChanged(pos, n, hole, -1, -1);
+      } else this.leafChanged(pos, n, -1, -1, n === 1 ? 0 : -1);
       return;
     }
     const right = this.splitLeaf(leaf, pos);
@@ -525,9 +562,13 @@ export class VmaBTreeCore<T> {
       this.rebalance(this.height);
       return;
     }
-    const interior = pos > 0 && pos < n;
     const b = leaf * SLOTS;
-    if (this.height > 0) this.leafChanged(pos, n + 1, interior ? L.vmStart[L.at(b + pos)]! - L.vmEnd[L.at(b + pos - 1)]! : -1, -1, -1);
+    if (pos > 0 && pos < n) this.leafChanged(pos, n + 1, L.vmStart[L.at(b + pos)]! - L.vmEnd[L.at(b + pos - 1)]!, -1, -1);
+    else if (n > 0 && !this.overlap) {
+      // an entry gone from an end takes the hole beside it: the largest drops only if that was it
+      const hole = pos === 0 ? L.vmStart[L.at(b)]! - this.fingerEnd : this.fingerStart - L.vmEnd[L.at(b + n - 1)]!;
+      this.leafChanged(pos, n + 1, -1, hole, -1);
+    } else this.leafChanged(pos, n + 1, -1, -1, n === 0 ? 0 : -1);
     this.fingerValid = true;
     this.fingerPos = pos;
   }
@@ -567,6 +608,7 @@ export class VmaBTreeCore<T> {
         this.root = this.internalPool.child[node * SLOTS]!;
         this.internalPool.release(node);
         this.height--;
+        this.rootGapStale = true;
       }
       return;
     }
@@ -639,6 +681,7 @@ export class VmaBTreeCore<T> {
     this.internalPool.reset();
     this.root = this.leafPool.alloc();
     this.height = 0;
+    this.rootGapStale = true;
     this.count = 0;
     this.generation++;
   }

@@ -111,3 +111,48 @@ describe("gap search over 100k VMAs", () => {
     expect([tree.unmappedArea(info), tree.unmappedAreaTopdown(info)]).toEqual([-ENOMEM, -ENOMEM]);
   });
 });
+
+describe("the cached largest gap after a change at a leaf's end", () => {
+  // A search below the last entry reads (and so refreshes) the cached gap; assertValid() recounts it.
+  const search = (tree: VmaBTree<number>, length: number, high: number): number =>
+    tree.unmappedAreaTopdown({ flags: 0, length, lowLimit: 0, highLimit: high, alignMask: 0, alignOffset: 0 });
+
+  /** One-page entries at pages `pages`, ids in order. */
+  function layout(pages: number[]): VmaBTree<number> {
+    const tree = new VmaBTree<number>({ mmapMinAddr: 0 });
+    pages.forEach((p, id) => tree.insert(p * P, (p + 1) * P, p, 0, id, id));
+    return tree;
+  }
+
+  it("drops a hole erased with the first or last entry of the root leaf, and adds one inserted there", () => {
+    // the widest inner hole (pages 2..20) lies beside the first entry
+    const tree = layout([1, 20, 21, 22, 30]);
+    expect(search(tree, 18 * P, 20 * P)).toBe(2 * P);
+    tree.erase(1 * P, 0);
+    tree.assertValid();
+    expect(search(tree, 7 * P, 30 * P)).toBe(23 * P);
+    // the widest is now pages 23..30, beside the last entry
+    tree.erase(30 * P, 4);
+    tree.assertValid();
+    expect(search(tree, 2 * P, 20 * P)).toBe(18 * P);
+    tree.insert(40 * P, 41 * P, 40, 0, 9, 9);
+    tree.assertValid();
+    expect(search(tree, 17 * P, 40 * P)).toBe(23 * P);
+    tree.insert(2 * P, 3 * P, 2, 0, 10, 10);
+    tree.assertValid();
+    expect(search(tree, 17 * P, 20 * P)).toBe(3 * P);
+  });
+
+  it("does the same for a leaf under an internal node", () => {
+    const pages: number[] = [1];
+    for (let i = 1; i < 200; i++) pages.push(100 + 2 * i);
+    const tree = layout(pages);
+    expect(tree.height).toBeGreaterThanOrEqual(1);
+    expect(search(tree, 90 * P, 100 * P)).toBe(10 * P);
+    tree.erase(1 * P, 0);
+    tree.assertValid();
+    expect(search(tree, 90 * P, 100 * P)).toBe(10 * P);
+    // the inner holes are single pages now: two pages fit only below the first entry
+    expect(search(tree, 2 * P, 300 * P)).toBe(100 * P);
+  });
+});
