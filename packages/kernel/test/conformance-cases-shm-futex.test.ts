@@ -41,6 +41,8 @@ import {
   MAP_SHARED,
   NR,
   O_CREAT,
+  O_RDONLY,
+  O_WRONLY,
   O_RDWR,
   PAGE_SIZE as P,
   PROT_READ,
@@ -140,6 +142,30 @@ function sysAs(w: World, tid: number, nr: number, ...args: SyscallArg[]): number
 
 function sys(w: World, nr: number, ...args: SyscallArg[]): number {
   return sysAs(w, TID, nr, ...args);
+}
+
+const SHM_NEXT_ID = "/proc/sys/kernel/shm_next_id";
+
+/** `echo VALUE > PATH`: the write's result. */
+function writeSysctl(w: World, path: string, value: string): number {
+  const fd = sys(w, NR.open, path, O_WRONLY, 0);
+  const buf = mmapAnon(w, TID, P);
+  const bytes = new TextEncoder().encode(value);
+  expect(w.kernel.backend.writeUser(mmOf(w, TID), buf, bytes)).toBe(0);
+  const r = sys(w, NR.write, fd, buf, bytes.length);
+  expect(sys(w, NR.close, fd)).toBe(0);
+  return r;
+}
+
+/** `cat PATH` through open and read. */
+function readSysctl(w: World, path: string): string {
+  const fd = sys(w, NR.open, path, O_RDONLY, 0);
+  const buf = mmapAnon(w, TID, P);
+  const n = sys(w, NR.read, fd, buf, 64);
+  expect(sys(w, NR.close, fd)).toBe(0);
+  const got = peek(w, TID, buf, n);
+  if (!(got instanceof Uint8Array)) throw new Error("read buffer faulted");
+  return new TextDecoder().decode(got);
 }
 
 /** A syscall that must block (a futex wait). */
@@ -366,9 +392,29 @@ describe("§1.1 shmget", () => {
     expect(sys(w, NR.shmget, K, S, 0o777)).toBe(id);
   });
 
-  it.skip("SHMGET-14: shmget takes its id from /proc/sys/kernel/shm_next_id — not modelled: no shm_next_id (CONFIG_CHECKPOINT_RESTORE's sysctl; @mmsim/sysv-shm README 'Not modelled')", () => {});
+  // SHMGET-14/15: the host (6.18, in `unshare --ipc`) gave the same ids, -1 read back, and EINVAL for -1.
+  it("SHMGET-14: shmget takes its id from /proc/sys/kernel/shm_next_id, which reads back -1 afterwards", () => {
+    const w = world();
+    expect(writeSysctl(w, SHM_NEXT_ID, String(TID))).toBe(String(TID).length);
+    expect(w.kernel.readProc(SHM_NEXT_ID)).toBe(`${TID}\n`);
+    expect(shmget(w, K, SHM_SIZE, IPC_CREAT | SHM_RW)).toBe(TID);
+    expect(readSysctl(w, SHM_NEXT_ID)).toBe("-1\n");
+    // an id with a sequence: both parts are taken; a negative value is EINVAL
+    expect(writeSysctl(w, SHM_NEXT_ID, String((5 << 15) | 7))).toBeGreaterThan(0);
+    expect(shmget(w, K1, SHM_SIZE, IPC_CREAT | SHM_RW)).toBe((5 << 15) | 7);
+    expect(writeSysctl(w, SHM_NEXT_ID, "-1")).toBe(-EINVAL);
+    expect(writeSysctl(w, SHM_NEXT_ID, "x")).toBe(-EINVAL);
+  });
 
-  it.skip("SHMGET-15: shm_next_id naming an id in use gives a different id — not modelled: no shm_next_id (CONFIG_CHECKPOINT_RESTORE's sysctl; @mmsim/sysv-shm README 'Not modelled')", () => {});
+  it("SHMGET-15: shm_next_id naming an id in use gives a different id; the next one without it starts at index 0", () => {
+    const w = world();
+    writeSysctl(w, SHM_NEXT_ID, String(TID));
+    const id = shmget(w, K, SHM_SIZE, IPC_CREAT | SHM_RW);
+    writeSysctl(w, SHM_NEXT_ID, String(id));
+    const id2 = shmget(w, K1, SHM_SIZE, IPC_CREAT | SHM_RW);
+    expect(id2).toBe(id + 1);
+    expect(shmget(w, K1 + 1, SHM_SIZE, IPC_CREAT | SHM_RW)).toBe(0);
+  });
 });
 
 describe("§1.2 shmat", () => {

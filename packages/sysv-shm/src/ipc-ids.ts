@@ -48,6 +48,11 @@ export class IpcIds<T extends KernIpcPerm> {
   maxIdx = -1;
   /** Index handed out last. Linux: ids->last_idx. */
   lastIdx = -1;
+  /**
+   * The id the next object should get, or -1: set through /proc/sys/kernel/shm_next_id (checkpoint/
+   * restore), used once and reset. Linux: ids->next_id (CONFIG_CHECKPOINT_RESTORE).
+   */
+  nextId = -1;
   /** Where the cyclic search starts. Linux: idr->idr_next. */
   private idrNext = 0;
   private readonly slots: Array<T | undefined> = [];
@@ -76,6 +81,16 @@ export class IpcIds<T extends KernIpcPerm> {
    */
   addId(p: T, limit: number): number {
     if (this.inUse >= Math.min(limit, IPCMNI)) return -ENOSPC;
+    const nextId = this.nextId;
+    this.nextId = -1;
+    if (nextId >= 0) {
+      // the asked-for id's sequence, at its index or the first free one above it (the id then differs)
+      const idx = this.lowestFree(ipcidToIdx(nextId), IPCMNI);
+      if (idx < 0) return -ENOSPC;
+      p.seq = ipcidToSeqx(nextId);
+      p.id = (p.seq << IPCMNI_SHIFT) + idx;
+      return this.enter(p, idx);
+    }
     const window = Math.min(Math.max(Math.floor((this.inUse * 3) / 2), IPC_MIN_CYCLE), IPCMNI);
     const idx = this.idrAllocCyclic(window);
     if (idx < 0) return idx;
@@ -86,6 +101,11 @@ export class IpcIds<T extends KernIpcPerm> {
     this.lastIdx = idx;
     p.seq = this.seq;
     p.id = (this.seq << IPCMNI_SHIFT) + idx;
+    return this.enter(p, idx);
+  }
+
+  /** Puts `p`, its id set, in slot `idx` and the key table; returns idx. */
+  private enter(p: T, idx: number): number {
     p.deleted = false;
     this.slots[idx] = p;
     if (p.key !== IPC_PRIVATE) this.keys.set(p.key, p);
