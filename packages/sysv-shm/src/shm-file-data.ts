@@ -37,60 +37,179 @@ export interface ShmFileData {
   readonly identity: FileIdentity;
   /** The inode's i_mmap, shared by every attach file (backends key futexes by it). Linux: inode->i_mapping. */
   readonly mapping: ShmAddressSpace;
+  /**
+   * The attach files' vm_ops without and with ramfs's NOMMU capabilities (the same object on MMU),
+   * made once: they keep no state of an attachment's own. Linux: shm_vm_ops + shm_file_operations.
+   */
+  readonly vmOps: readonly [plain: MmapFileOps, nommuCaps: MmapFileOps];
 }
+
+/** One shm VMA as the namespace indexes it: the i_mmap entry the backend linked, and the segment it maps. */
+export interface ShmVma {
+  readonly entry: IMmapEntry;
+  readonly sfd: ShmFileData;
+}
+
+/**
+ * A linked shm VMA with its place in the two lists it is on: its segment's i_mmap and its address
+ * space's shm VMAs. Both are arrays with swap-remove, so unlinking moves at most one other entry.
+ */
+class ShmVmaLink implements ShmVma {
+  /** Index in the segment's i_mmap list; -1 once unlinked. */
+  iPos: number;
+  /** Index in `mmList`; -1 once unlinked. */
+  mmPos = -1;
+  /** The address space's list this VMA is on (null until indexed). */
+  mmList: ShmVmaLink[] | null = null;
+  /** The address space the VMA was linked in (entry.mmId then). */
+  readonly mmId: number;
+
+  constructor(
+    readonly entry: IMmapEntry,
+    readonly sfd: ShmFileData,
+    iPos: number,
+  ) {
+    this.iPos = iPos;
+    this.mmId = entry.mmId;
+  }
+}
+
+/** Removes `list[pos]` by moving the last element there; returns the element moved, or null when none was. */
+function swapRemove(list: ShmVmaLink[], pos: number): ShmVmaLink | null {
+  const last = list.pop()!;
+  if (pos === list.length) return null;
+  list[pos] = last;
+  return last;
+}
+
+/** No VMAs: what vmasOf gives an address space that never attached a segment. */
+const NO_SHM_VMAS: readonly ShmVma[] = Object.freeze([]);
 
 /**
  * The shm VMAs of a namespace by address space: what shmdt walks instead of the whole mm (every
  * other VMA is skipped there anyway). Fed by the segments' i_mmap, which backends keep current.
+ * Each address space's VMAs are an array; a VMA knows its index there, so removal is O(1) however
+ * many segments the address space has attached.
  */
 export class ShmVmaIndex {
-  private readonly byMm = new Map<number, Map<IMmapEntry, ShmFileData>>();
+  private readonly byMm = new Map<number, ShmVmaLink[]>();
+  /** The list last looked up, and its mm: a process attaching and detaching in a row skips the Map. */
+  private lastMmId = -1;
+  private lastList: ShmVmaLink[] | null = null;
 
-  add(entry: IMmapEntry, sfd: ShmFileData): void {
-    let m = this.byMm.get(entry.mmId);
-    if (m === undefined) this.byMm.set(entry.mmId, (m = new Map()));
-    m.set(entry, sfd);
+  private listOf(mmId: number): ShmVmaLink[] {
+    if (mmId === this.lastMmId && this.lastList !== null) return this.lastList;
+    let list = this.byMm.get(mmId);
+    if (list === undefined) this.byMm.set(mmId, (list = []));
+    this.lastMmId = mmId;
+    this.lastList = list;
+    return list;
   }
 
-  remove(entry: IMmapEntry): void {
-    this.byMm.get(entry.mmId)?.delete(entry);
+  /** Indexes a VMA its segment's i_mmap has just linked. */
+  add(link: ShmVmaLink): void {
+    const list = this.listOf(link.mmId);
+    link.mmList = list;
+    link.mmPos = list.length;
+    list.push(link);
   }
 
-  /** The shm VMAs of `mmId` with the segment each maps, in no particular order. */
-  vmasOf(mmId: number): ReadonlyMap<IMmapEntry, ShmFileData> {
-    return this.byMm.get(mmId) ?? new Map();
+  /** Drops a VMA its segment's i_mmap has just unlinked. */
+  remove(link: ShmVmaLink): void {
+    const list = link.mmList ?? bug(`shm VMA index: VMA [${link.entry.vmStart.toString(16)}, ${link.entry.vmEnd.toString(16)}) is not indexed`);
+    const moved = swapRemove(list, link.mmPos);
+    if (moved !== null) moved.mmPos = link.mmPos;
+    link.mmPos = -1;
+    link.mmList = null;
+  }
+
+  /**
+   * The shm VMAs of `mmId` with the segment each maps, in no particular order. The array is the
+   * index's own: read it before mapping or unmapping anything, which changes it.
+   */
+  vmasOf(mmId: number): readonly ShmVma[] {
+    if (mmId === this.lastMmId && this.lastList !== null) return this.lastList;
+    return this.byMm.get(mmId) ?? NO_SHM_VMAS;
   }
 
   /** Every indexed VMA. */
   get size(): number {
     let n = 0;
-    for (const m of this.byMm.values()) n += m.size;
+    for (const list of this.byMm.values()) n += list.length;
     return n;
+  }
+
+  /** Checks that every indexed VMA sits at its recorded place in its own address space's list, linked in its segment's i_mmap. */
+  assertValid(): void {
+    for (const [mmId, list] of this.byMm) {
+      for (let i = 0; i < list.length; i++) {
+        const l = list[i]!;
+        const where = `shm VMA index, mm ${mmId}: VMA [${l.entry.vmStart.toString(16)}, ${l.entry.vmEnd.toString(16)})`;
+        if (l.mmPos !== i || l.mmList !== list) bug(`${where} recorded at ${l.mmPos}, found at ${i}`);
+        if (l.mmId !== mmId || l.entry.mmId !== mmId) bug(`${where} belongs to mm ${l.entry.mmId}`);
+        if (l.iPos < 0) bug(`${where} is not linked in its segment's i_mmap`);
+      }
+    }
   }
 }
 
-/** The i_mmap of a segment's inode: the VMAs mapping it, linked by the backends. Linux: address_space.i_mmap. */
+/** Above this many VMAs an i_mmap finds entries through a Map rather than by scanning its list. */
+const IMMAP_SCAN_MAX = 16;
+/** At or below this many VMAs an i_mmap that had a Map drops it (the gap keeps it from flapping). */
+const IMMAP_SCAN_AGAIN = 4;
+
+/**
+ * The i_mmap of a segment's inode: the VMAs mapping it, linked by the backends. A segment is mapped
+ * a few times, so its VMAs are a list scanned for the entry to unlink; past IMMAP_SCAN_MAX VMAs a
+ * Map finds them instead. Linux: address_space.i_mmap.
+ */
 export class ShmAddressSpace implements AddressSpacePort {
-  private readonly entries = new Set<IMmapEntry>();
+  private readonly links: ShmVmaLink[] = [];
+  /** Each linked entry's link, kept only while the list is long. */
+  private byEntry: Map<IMmapEntry, ShmVmaLink> | null = null;
 
   constructor(
     private readonly index: ShmVmaIndex,
     private readonly sfd: () => ShmFileData,
   ) {}
 
+  /** The link of `entry`, or undefined when it is not linked here. */
+  private find(entry: IMmapEntry): ShmVmaLink | undefined {
+    if (this.byEntry !== null) return this.byEntry.get(entry);
+    const links = this.links;
+    for (let i = links.length - 1; i >= 0; i--) if (links[i]!.entry === entry) return links[i];
+    return undefined;
+  }
+
   vmaLink(entry: IMmapEntry): void {
-    if (this.entries.has(entry)) bug(`i_mmap: VMA [${entry.vmStart.toString(16)}, ${entry.vmEnd.toString(16)}) linked twice`);
-    this.entries.add(entry);
-    this.index.add(entry, this.sfd());
+    if (this.find(entry) !== undefined) bug(`i_mmap: VMA [${entry.vmStart.toString(16)}, ${entry.vmEnd.toString(16)}) linked twice`);
+    const link = new ShmVmaLink(entry, this.sfd(), this.links.length);
+    this.links.push(link);
+    if (this.byEntry !== null) this.byEntry.set(entry, link);
+    else if (this.links.length > IMMAP_SCAN_MAX) this.byEntry = new Map(this.links.map((l) => [l.entry, l]));
+    this.index.add(link);
   }
 
   vmaUnlink(entry: IMmapEntry): void {
-    if (!this.entries.delete(entry)) bug(`i_mmap: VMA [${entry.vmStart.toString(16)}, ${entry.vmEnd.toString(16)}) is not linked`);
-    this.index.remove(entry);
+    const link = this.find(entry) ?? bug(`i_mmap: VMA [${entry.vmStart.toString(16)}, ${entry.vmEnd.toString(16)}) is not linked`);
+    const moved = swapRemove(this.links, link.iPos);
+    if (moved !== null) moved.iPos = link.iPos;
+    link.iPos = -1;
+    if (this.byEntry !== null) {
+      this.byEntry.delete(entry);
+      if (this.links.length <= IMMAP_SCAN_AGAIN) this.byEntry = null;
+    }
+    this.index.remove(link);
   }
 
+  /**
+   * The linked VMAs whose pgoff range meets [first, last]. A VMA unlinked while the walk is under
+   * way is skipped if not yet reached; one linked meanwhile is not seen. Linux: vma_interval_tree_foreach().
+   */
   *vmasIntersecting(first: number, last: number): Iterable<IMmapEntry> {
-    for (const e of this.entries) {
+    for (const l of this.links.slice()) {
+      if (l.iPos < 0) continue;
+      const e = l.entry;
       const pages = (e.vmEnd - e.vmStart) / PAGE_SIZE;
       if (e.vmPgoff <= last && e.vmPgoff + pages - 1 >= first) yield e;
     }
@@ -98,7 +217,23 @@ export class ShmAddressSpace implements AddressSpacePort {
 
   /** VMAs linked now. */
   get size(): number {
-    return this.entries.size;
+    return this.links.length;
+  }
+
+  /** Checks each VMA's recorded place, its segment, its entry in the Map when there is one, and that it is indexed. */
+  assertValid(): void {
+    const sfd = this.sfd();
+    const links = this.links;
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i]!;
+      const where = `i_mmap of shm ${sfd.id}: VMA [${l.entry.vmStart.toString(16)}, ${l.entry.vmEnd.toString(16)})`;
+      if (l.iPos !== i) bug(`${where} recorded at ${l.iPos}, found at ${i}`);
+      if (l.sfd !== sfd) bug(`${where} names shm ${l.sfd.id}`);
+      if (l.mmList === null || l.mmList[l.mmPos] !== l) bug(`${where} is not in the shm VMA index`);
+      if (this.byEntry !== null && this.byEntry.get(l.entry) !== l) bug(`${where} is missing from the entry map`);
+      if (this.find(l.entry) !== l) bug(`${where} linked more than once`);
+    }
+    if (this.byEntry !== null && this.byEntry.size !== links.length) bug(`i_mmap of shm ${sfd.id}: ${this.byEntry.size} entries mapped, ${links.length} linked`);
   }
 }
 
@@ -108,7 +243,14 @@ const shmInodes = new WeakMap<FileIdentity, ShmFileData>();
 /** The attach-file data of a new segment `id` backed by `file`; registers its inode. */
 export function newShmFileData(ns: ShmFileDataNs, id: number, file: ShmFile): ShmFileData {
   const identity: FileIdentity = { path: `/${file.path} (deleted)`, devMajor: SHM_DEV_MAJOR, devMinor: SHM_DEV_MINOR, ino: id };
-  const sfd: ShmFileData = { id, ns, file, identity, mapping: new ShmAddressSpace(ns.shmVmas, () => sfd) };
+  const vmOps: MmapFileOps[] = [];
+  const sfd: ShmFileData = { id, ns, file, identity, mapping: new ShmAddressSpace(ns.shmVmas, () => sfd), vmOps: vmOps as [MmapFileOps, MmapFileOps] };
+  if (file.getUnmappedArea === undefined) {
+    const ops = new ShmVmOps(sfd);
+    vmOps.push(ops, ops);
+  } else {
+    vmOps.push(new ShmNommuVmOps(sfd), new ShmNommuCapsVmOps(sfd));
+  }
   shmInodes.set(identity, sfd);
   return sfd;
 }
@@ -194,11 +336,7 @@ class ShmAttachFile implements MmapFile {
  * Linux: do_shmat()'s alloc_file_clone() + struct shm_file_data.
  */
 export function shmAttachFile(sfd: ShmFileData, writable: boolean, nommuCaps: boolean): MmapFile {
-  const base = sfd.file;
-  let ops: MmapFileOps;
-  if (base.getUnmappedArea === undefined) ops = new ShmVmOps(sfd);
-  else ops = nommuCaps ? new ShmNommuCapsVmOps(sfd) : new ShmNommuVmOps(sfd);
-  return new ShmAttachFile(sfd.identity, sfd.mapping, writable, ops, base);
+  return new ShmAttachFile(sfd.identity, sfd.mapping, writable, sfd.vmOps[nommuCaps ? 1 : 0], sfd.file);
 }
 
 /**

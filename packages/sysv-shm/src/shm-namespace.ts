@@ -195,6 +195,7 @@ export class ShmNamespace implements ShmFileDataNs {
       if (sfd.id !== shp.id || sfd.file !== file || sfd.identity.ino !== shp.id) bug(`shm ${shp.id}: attach-file data names id ${sfd.id}`);
       if (sfd.mapping.size > shp.shmNattch) bug(`shm ${shp.id}: ${sfd.mapping.size} VMAs linked in i_mmap, nattch ${shp.shmNattch}`);
       linked += sfd.mapping.size;
+      sfd.mapping.assertValid();
       if (shp.mlockUid !== null) {
         if (!(shp.mode & SHM_LOCKED)) bug(`shm ${shp.id}: charged as locked but not SHM_LOCKED`);
         locked.set(shp.mlockUid, (locked.get(shp.mlockUid) ?? 0) + pagesOf(shp.shmSegsz));
@@ -202,6 +203,7 @@ export class ShmNamespace implements ShmFileDataNs {
       file.assertValid(this.host.pages);
     }
     if (tot !== this.shmTot) bug(`shm_tot ${this.shmTot}, segments hold ${tot} pages`);
+    this.shmVmas.assertValid();
     if (this.shmVmas.size !== linked) bug(`${this.shmVmas.size} shm VMAs indexed, ${linked} linked in the segments' i_mmap`);
     for (const [uid, n] of this.lockedPages) if (locked.get(uid) !== n) bug(`uid ${uid}: ${n} locked pages counted, ${locked.get(uid) ?? 0} held`);
     for (const uid of locked.keys()) if (!this.lockedPages.has(uid)) bug(`uid ${uid}: locked pages not counted`);

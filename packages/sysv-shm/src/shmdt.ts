@@ -3,7 +3,7 @@
  */
 import { EINVAL, PAGE_SIZE, pageAlign } from "@mmsim/mm-types";
 import type { IMmapEntry, VmaRef } from "@mmsim/mm-types";
-import type { ShmFileData } from "./shm-file-data.js";
+import type { ShmVma } from "./shm-file-data.js";
 import type { ShmNamespace } from "./shm-namespace.js";
 import type { ShmCaller } from "./shm-types.js";
 
@@ -34,24 +34,26 @@ export function ksysShmdt(ns: ShmNamespace, c: ShmCaller, shmaddr: number): numb
   if (addr % PAGE_SIZE !== 0) return -EINVAL;
   const vmas = ns.shmVmas.vmasOf(c.mmId);
   // the lowest piece of an attachment made at addr; no array or sort: this runs on every shmdt
-  let first: IMmapEntry | null = null;
-  let firstSfd: ShmFileData | null = null;
-  for (const [v, sfd] of vmas) {
-    if (v.vmEnd > addr && isShmFragmentAt(v, addr) && (first === null || v.vmStart < first.vmStart)) {
-      first = v;
-      firstSfd = sfd;
-    }
+  let first: ShmVma | null = null;
+  for (let i = 0; i < vmas.length; i++) {
+    const s = vmas[i]!;
+    const v = s.entry;
+    if (v.vmEnd > addr && isShmFragmentAt(v, addr) && (first === null || v.vmStart < first.entry.vmStart)) first = s;
   }
-  if (first === null || firstSfd === null) return -EINVAL;
-  const firstEnd = first.vmEnd;
+  if (first === null) return -EINVAL;
+  const firstStart = first.entry.vmStart;
+  const firstEnd = first.entry.vmEnd;
+  const firstSfd = first.sfd;
   const size = pageAlign(firstSfd.file.iSize);
   // later pieces of the same segment within its size of addr, found before any unmapping changes the index
   let later: IMmapEntry[] | null = null;
-  for (const [v, sfd] of vmas) {
-    if (sfd === firstSfd && v.vmStart >= firstEnd && v.vmEnd - addr <= size && isShmFragmentAt(v, addr)) (later ??= []).push(v);
+  for (let i = 0; i < vmas.length; i++) {
+    const s = vmas[i]!;
+    const v = s.entry;
+    if (s.sfd === firstSfd && v.vmStart >= firstEnd && v.vmEnd - addr <= size && isShmFragmentAt(v, addr)) (later ??= []).push(v);
   }
   const mm = ns.host.mm;
-  mm.munmap(c.mmId, first.vmStart, firstEnd - first.vmStart);
+  mm.munmap(c.mmId, firstStart, firstEnd - firstStart);
   if (later !== null) for (const v of later) mm.munmap(c.mmId, v.vmStart, v.vmEnd - v.vmStart);
   return 0;
 }

@@ -165,6 +165,35 @@ describe("shm on the MMU backend", () => {
     expect(be.maps(mm)).toBe("");
   });
 
+  it("24 attachments of one segment, forked and detached in a scattered order: nattch and both shm VMA lists stay right past the i_mmap's Map threshold and back", () => {
+    const id = step(() => ns.shmget(me, IPC_PRIVATE, 2 * P, 0o600));
+    const other = step(() => ns.shmget(me, IPC_PRIVATE, P, 0o600));
+    const addrs: number[] = [];
+    for (let i = 0; i < 24; i++) {
+      addrs.push(step(() => ns.shmat(me, id, 0, i % 3 === 0 ? SHM_RDONLY : 0)));
+      if (i % 8 === 0) step(() => ns.shmat(me, other, 0, 0));
+    }
+    expect(nattch(id)).toBe(24);
+    expect(nattch(other)).toBe(3);
+    step(() => write(mm, addrs[5]!, "shared"));
+    const child = step(() => be.mmDup(mm));
+    expect(nattch(id)).toBe(48);
+    expect(ns.shmVmas.size).toBe(54);
+    const cc: ShmCaller = { ...me, pid: 300, mmId: child };
+    for (const i of [23, 0, 12, 1, 22, 11, 13]) expect(step(() => ns.shmdt(cc, addrs[i]!))).toBe(0);
+    expect(step(() => ns.shmdt(cc, addrs[12]!))).toBe(-22);
+    expect(nattch(id)).toBe(41);
+    expect(read(child, addrs[17]!, 6)).toBe("shared");
+    step(() => be.mmRelease(child));
+    expect(nattch(id)).toBe(24);
+    expect(ns.shmVmas.vmasOf(child)).toHaveLength(0);
+    for (let i = 0; i < 24; i += 2) expect(step(() => ns.shmdt(me, addrs[i]!))).toBe(0);
+    for (let i = 23; i > 0; i -= 2) expect(step(() => ns.shmdt(me, addrs[i]!))).toBe(0);
+    expect(nattch(id)).toBe(0);
+    expect(nattch(other)).toBe(3);
+    expect(ns.shmVmas.vmasOf(mm).map((v) => v.sfd.id)).toEqual([other, other, other]);
+  });
+
   it("SHMDT-07 + SHMLIFE-04: the last detach of a removed segment gives every page back", () => {
     const free0 = node.freePagesCount();
     const id = step(() => ns.shmget(me, IPC_PRIVATE, 16 * P, 0o600));
