@@ -198,15 +198,26 @@ export class RamfsInode {
     return first * P;
   }
 
+  /**
+   * Reads through the page cache: a hole within EOF gets a fresh zeroed page, which stays (only the
+   * pages the read covers: no readahead). Such a page lies wherever the allocator put it, so it is
+   * contiguous with the run only by chance. Linux: filemap_read() → simple_read_folio().
+   */
   private read(offset: number, dst: Uint8Array): number {
     const n = Math.max(0, Math.min(dst.length, this.size - offset));
     for (let done = 0; done < n; ) {
       const pos = offset + done;
-      const pfn = this.pages[Math.floor(pos / P)] ?? NO_PAGE;
+      const idx = Math.floor(pos / P);
+      let pfn = this.pages[idx] ?? NO_PAGE;
+      if (pfn === NO_PAGE) {
+        pfn = this.world.alloc.allocPages(0);
+        if (pfn === NO_PAGE) return -ENOMEM;
+        this.world.alloc.physMem.zero(pfn * P, P);
+        while (this.pages.length < idx) this.pages.push(NO_PAGE);
+        this.pages[idx] = pfn;
+      }
       const chunk = Math.min(n - done, P - (pos % P));
-      const part = dst.subarray(done, done + chunk);
-      if (pfn === NO_PAGE) part.fill(0);
-      else this.world.alloc.physMem.readBytes(pfn * P + (pos % P), part);
+      this.world.alloc.physMem.readBytes(pfn * P + (pos % P), dst.subarray(done, done + chunk));
       done += chunk;
     }
     return n;
