@@ -800,9 +800,29 @@ describe("§8 /proc formatting and contents", () => {
     expect(lineAt(kernel, tid, a)).toMatch(/ r--s 00000000 .* \/ro$/);
   });
 
-  it.skip("PROC-11: /proc/<pid>/statm has ≥ 7 fields, size and resident > 0 — not modelled: Kernel.readProc has no statm (ENOENT; procfs's taskMemMmu is not wired)", () => {});
+  it("PROC-11: /proc/<pid>/statm has 7 fields, size and resident > 0", () => {
+    const { kernel, mmu, tid } = world();
+    const a = mmap(kernel, tid, 0, 2 * P, RW, ANON);
+    expect(mmu.writeUser(mmOf(kernel, tid), a, new Uint8Array([1]))).toBe(0);
+    const text = kernel.readProc(`/proc/${tid}/statm`);
+    if (typeof text === "number") throw new Error(`statm: ${text}`);
+    const fields = text.trimEnd().split(" ").map(Number);
+    expect(fields.length).toBeGreaterThanOrEqual(7);
+    expect(fields[0]).toBeGreaterThan(0);
+    expect(fields[1]).toBeGreaterThan(0);
+    // /proc/self/statm is the same file: Kernel.readProc() resolves "self" to the task running a
+    // syscall, and open(2) of it is not wired (only /proc/<pid>/mem is a VFS file)
+  });
 
-  it.skip("PROC-12: /proc/self/status Key:\\tvalue, VmSize/VmRSS/VmData in kB — not modelled: Kernel.readProc has no status (ENOENT)", () => {});
+  it("PROC-12: /proc/self/status lines are Key:\\tvalue, VmSize/VmRSS/VmData in kB", () => {
+    const { kernel, mmu, tid } = world();
+    const a = mmap(kernel, tid, 0, 2 * P, RW, ANON);
+    expect(mmu.writeUser(mmOf(kernel, tid), a, new Uint8Array([1]))).toBe(0);
+    const text = kernel.readProc(`/proc/${tid}/status`);
+    if (typeof text === "number") throw new Error(`status: ${text}`);
+    for (const line of text.trimEnd().split("\n")) expect(line).toMatch(/^[A-Za-z_]+:\t/);
+    for (const key of ["VmSize", "VmRSS", "VmData"]) expect(text).toMatch(new RegExp(`^${key}:\\t *[1-9][0-9]* kB$`, "m"));
+  });
 
   // PROC-13..16: the host (6.18) was asked the same calls; it agrees with each row.
   it("PROC-13: pread, pwrite and lseek + write of /proc/self/mem copy memory", () => {

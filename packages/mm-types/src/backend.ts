@@ -276,4 +276,13 @@ export interface MmBackend {
   readonly physMem: PhysMemPort;
   /** Checks every invariant of every address space; throws on the first broken one. Linux: validate_mm(). */
   assertValid(): void;
+  /**
+   * What /proc/<pid>/status and /proc/<pid>/statm say of an address space, formatted by this
+   * backend: `status` is task_mem()'s lines, each ending in "\n" (MMU: VmPeak … HugetlbPages in kB;
+   * NOMMU: Mem, Slack, Shared in bytes), `statm` the whole statm line ("size resident shared text
+   * lib data dt\n", in pages), `thpEnabled` the THP_enabled value. A backend that leaves it out
+   * (a test fake) is printed as a task without an mm. Linux: task_mem() and task_statm() of
+   * fs/proc/task_mmu.c / fs/proc/task_nommu.c, task_thp_status() in fs/proc/array.c.
+   */
+  taskMem?(mmId: number): { readonly status: string; readonly statm: string; readonly thpEnabled: boolean };
 }

@@ -82,6 +82,7 @@ import { doMunmap } from "./munmap.js";
 import { PG_ANON, PageMeta } from "./rmap.js";
 import { ShmemFile } from "./shmem.js";
 import { memSizeStats, residentPages } from "./task-mmu.js";
+import { mmTaskMem } from "./task-mem.js";
 import { InodeSequence, copyUser, getFutexKey } from "./uaccess.js";
 import { validateMmPages } from "./validate.js";
 import { MmStruct, Vma } from "./vma.js";
@@ -478,6 +479,11 @@ export class MmuBackend implements MmBackend, PageCtx {
   showSmaps(mmId: number, opts?: SmapsOptions): string {
     const view = this.view(mmId);
     return formatSmaps(view.vmas(), view.layout(), view.memSizeStats, opts);
+  }
+
+  /** The memory lines of /proc/<pid>/status and the statm line. Linux: task_mem(), task_statm() (task_mmu.c). */
+  taskMem(mmId: number): { readonly status: string; readonly statm: string; readonly thpEnabled: boolean } {
+    return mmTaskMem(this.mm(mmId));
   }
 
   /** There is no global /proc/maps on MMU. */

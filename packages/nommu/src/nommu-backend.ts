@@ -40,6 +40,7 @@ import { doMunmap, exitMmap } from "./munmap.js";
 import { NommuState } from "./nommu-state.js";
 import type { NommuConfig } from "./nommu-state.js";
 import { nommuShrinkInodeMappings } from "./shrink-inode.js";
+import { nommuTaskMem } from "./task-mem.js";
 import { NommuFutexPort, accessRemoteVm, readUser, writeUser } from "./user-access.js";
 import { validateNommu } from "./validate.js";
 import { NommuMm } from "./vma.js";
@@ -278,6 +279,11 @@ export class NommuBackend implements MmBackend {
   showSmaps(mmId: number): string | null {
     this.mm(mmId);
     return null;
+  }
+
+  /** The Mem/Slack/Shared lines of /proc/<pid>/status and the statm line. Linux: task_mem(), task_statm() (task_nommu.c). */
+  taskMem(mmId: number): { readonly status: string; readonly statm: string; readonly thpEnabled: boolean } {
+    return nommuTaskMem(this.mm(mmId));
   }
 
   /** /proc/maps: every region in the system, one line each, slack not shown. Linux: nommu_region_show() in fs/proc/nommu.c. */

@@ -3,6 +3,7 @@
  * fs/proc/task_nommu.c (NOMMU).
  */
 import { PAGE_SHIFT } from "@mmsim/mm-types";
+import type { TaskStatm } from "./pid-status.js";
 
 /** The counters task_mem() reads on MMU, in pages. */
 export interface TaskMemMmu {
@@ -56,4 +57,24 @@ export function taskMemMmu(m: TaskMemMmu): string {
 export function taskMemNommu(bytes: { readonly mem: number; readonly slack: number; readonly shared: number }): string {
   const l = (label: string, v: number): string => `${label}:\t${String(v).padStart(8)} bytes\n`;
   return l("Mem", bytes.mem) + l("Slack", bytes.slack) + l("Shared", bytes.shared);
+}
+
+/**
+ * Splits the executable pages (mm->exec_vm) between the program's text, at most the code range
+ * start_code..end_code covers, and libraries. Linux: the "split executable areas" step of task_mem()
+ * (task_mmu.c).
+ */
+export function splitExecVm(codePages: number, execVm: number): { readonly text: number; readonly lib: number } {
+  const text = Math.min(codePages, execVm);
+  return { text, lib: execVm - text };
+}
+
+/**
+ * statm of an MMU task: size total_vm, resident the rss counters, shared the file and shmem ones,
+ * text the code range (not capped by exec_vm, unlike VmExe), data data_vm + stack_vm.
+ * Linux: task_statm() in fs/proc/task_mmu.c.
+ */
+export function taskStatmMmu(m: TaskMemMmu, codePages: number): TaskStatm {
+  const shared = m.file + m.shmem;
+  return { size: m.totalVm, resident: shared + m.anon, shared, text: codePages, data: m.dataVm + m.stackVm };
 }
