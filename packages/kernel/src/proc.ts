@@ -8,6 +8,7 @@ import { formatBuddyinfo } from "@mmsim/buddy-allocator";
 import { CAP_FULL_SET, STATM_NO_MM, formatMeminfo, formatPidStatus } from "@mmsim/procfs";
 import type { PidStatusTask, TaskStateLetter } from "@mmsim/procfs";
 import type { Kernel } from "./kernel.js";
+import { RLIMIT_SIGPENDING } from "./rlimit.js";
 import type { Task } from "./task.js";
 
 /** Extra /proc files a subsystem provides ("/proc/sysvipc/shm"). */
@@ -169,6 +170,3 @@ function pidStatusTask(kernel: Kernel, t: Task): PidStatusTask {
     capBounding: CAP_FULL_SET,
   };
 }
-
-/** Linux: RLIMIT_SIGPENDING. */
-const RLIMIT_SIGPENDING = 11;

@@ -13,6 +13,8 @@ const INF = 2n ** 64n - 1n;
 /** The NOFILE hard limit may not go above fs.nr_open (1024 * 1024). Linux: sysctl_nr_open. */
 const NR_OPEN = 1n << 20n;
 const RLIMIT_NOFILE = 7;
+/** Linux: RLIMIT_SIGPENDING, the queued-signal limit /proc/<pid>/status prints in SigQ. */
+export const RLIMIT_SIGPENDING = 11;
 /** Bytes of struct rlimit (and rlimit64) on x86-64: two u64. */
 export const RLIMIT_STRUCT_SIZE = 16;
 
@@ -66,7 +68,7 @@ export function initRlimits(nrPages: number): Rlimits {
   set(6 /* RLIMIT_NPROC */, half, half);
   set(RLIMIT_NOFILE, 1024n, 4096n);
   set(RLIMIT_MEMLOCK, 8n << 20n, 8n << 20n);
-  set(11 /* RLIMIT_SIGPENDING */, half, half);
+  set(RLIMIT_SIGPENDING, half, half);
   set(12 /* RLIMIT_MSGQUEUE */, 819200n, 819200n);
   set(13 /* RLIMIT_NICE */, 0n, 0n);
   set(14 /* RLIMIT_RTPRIO */, 0n, 0n);
