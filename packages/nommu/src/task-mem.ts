@@ -3,7 +3,7 @@
  * and region memory added up, shared (VM_MAYSHARE) apart from private. Linux: task_mem() and
  * task_statm() in fs/proc/task_nommu.c, kobjsize() in mm/nommu.c.
  */
-import { PAGE_SHIFT, PAGE_SIZE, VM_EXEC, VM_MAYSHARE } from "@mmsim/mm-types";
+import { PAGE_SHIFT, PAGE_SIZE, VM_EXEC, VM_MAYSHARE, pageAlign, pageAlignDown } from "@mmsim/mm-types";
 import { formatStatm, taskMemNommu } from "@mmsim/procfs";
 import type { TaskStatm } from "@mmsim/procfs";
 import type { NommuMm, Vma } from "./vma.js";
@@ -25,9 +25,6 @@ export const KOBJSIZE = {
   sighand: 2112,
   task: 5952,
 } as const;
-
-const pageDown = (x: number): number => x - (x % PAGE_SIZE);
-const pageUp = (x: number): number => pageDown(x + PAGE_SIZE - 1);
 
 /** Bytes a VMA's backing costs: its region's object and initialised span, or the VMA's own span without a region. */
 function backingBytes(vma: Vma): number {
@@ -97,8 +94,8 @@ export function nommuTaskStatm(mm: NommuMm): TaskStatm {
     if (vma.region !== null) bytes += KOBJSIZE.region + (vma.region.vmEnd - vma.region.vmStart);
   }
   const { startCode, endCode, startData } = codeAndData(mm);
-  const text = ulongPages(pageUp(endCode), pageDown(startCode));
-  const data = ulongPages(pageUp(mm.startStack), pageDown(startData));
+  const text = ulongPages(pageAlign(endCode), pageAlignDown(startCode));
+  const data = ulongPages(pageAlign(mm.startStack), pageAlignDown(startData));
   const size = Math.floor(bytes / PAGE_SIZE) + text + data;
   return { size, resident: size, shared: 0, text, data };
 }
